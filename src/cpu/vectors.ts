@@ -1,0 +1,93 @@
+// The interrupt vector facts of idt/vectors.json (Intel SDM 3A Table 6-1), validated and indexed.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+const VectorClass = z.enum(["fault", "trap", "abort", "interrupt"]);
+const DoubleFaultClass = z.enum(["benign", "contributory", "page-fault", "double-fault"]);
+
+const ArchitecturalVector = z.strictObject({
+  vector: z.number().int().min(0).max(31),
+  mnemonic: z.string().min(1),
+  name: z.string().min(1),
+  klass: VectorClass,
+  errorCode: z.boolean(),
+  savedEip: z.enum(["at", "after"]),
+  doubleFaultClass: DoubleFaultClass,
+});
+
+export const VectorTableSchema = z.strictObject({
+  $comment: z.string().optional(),
+  source: z.string(),
+  architectural: z.array(ArchitecturalVector).length(32),
+  userDefined: z.strictObject({
+    first: z.literal(32),
+    last: z.literal(255),
+    klass: z.literal("interrupt"),
+    errorCode: z.literal(false),
+    savedEip: z.literal("after"),
+    doubleFaultClass: z.literal("benign"),
+  }),
+});
+
+export type VectorClassName = z.infer<typeof VectorClass>;
+export type DoubleFaultClassName = z.infer<typeof DoubleFaultClass>;
+
+export interface VectorInfo {
+  readonly vector: number;
+  readonly mnemonic: string;
+  readonly name: string;
+  readonly klass: VectorClassName;
+  readonly errorCode: boolean;
+  readonly savedEip: "at" | "after";
+  readonly doubleFaultClass: DoubleFaultClassName;
+}
+
+function loadVectorTable(): VectorInfo[] {
+  const path = fileURLToPath(new URL("../../idt/vectors.json", import.meta.url));
+  const table = VectorTableSchema.parse(JSON.parse(readFileSync(path, "utf8")));
+  table.architectural.forEach((v, i) => {
+    if (v.vector !== i) throw new Error(`idt/vectors.json: entry ${i} has vector ${v.vector}`);
+  });
+  const all: VectorInfo[] = [...table.architectural];
+  const u = table.userDefined;
+  for (let v = u.first; v <= u.last; v++) {
+    all.push({ vector: v, mnemonic: `INT${v}`, name: "External or software interrupt", klass: u.klass, errorCode: u.errorCode, savedEip: u.savedEip, doubleFaultClass: u.doubleFaultClass });
+  }
+  return all;
+}
+
+/** All 256 vectors, indexed by vector number. */
+export const VECTORS: readonly VectorInfo[] = loadVectorTable();
+
+/** Hot-path lookups as typed arrays: does vector v push an error code, and its #DF class. */
+export const PUSHES_ERROR_CODE = Uint8Array.from(VECTORS, (v) => (v.errorCode ? 1 : 0));
+export const DF_CLASS = Uint8Array.from(VECTORS, (v) =>
+  v.doubleFaultClass === "benign" ? 0 : v.doubleFaultClass === "contributory" ? 1 : v.doubleFaultClass === "page-fault" ? 2 : 3,
+);
+export const DF_BENIGN = 0, DF_CONTRIBUTORY = 1, DF_PAGE_FAULT = 2, DF_DOUBLE_FAULT = 3;
+
+/** Vector numbers by SDM mnemonic, resolved from the table so code never hard-codes them twice. */
+function vectorOf(mnemonic: string): number {
+  const v = VECTORS.find((x) => x.mnemonic === mnemonic);
+  if (!v) throw new Error(`idt/vectors.json has no ${mnemonic}`);
+  return v.vector;
+}
+export const EXC_DE = vectorOf("#DE");
+export const EXC_DB = vectorOf("#DB");
+export const EXC_NMI = vectorOf("NMI");
+export const EXC_BP = vectorOf("#BP");
+export const EXC_OF = vectorOf("#OF");
+export const EXC_UD = vectorOf("#UD");
+export const EXC_NM = vectorOf("#NM");
+export const EXC_DF = vectorOf("#DF");
+export const EXC_TS = vectorOf("#TS");
+export const EXC_NP = vectorOf("#NP");
+export const EXC_SS = vectorOf("#SS");
+export const EXC_GP = vectorOf("#GP");
+export const EXC_PF = vectorOf("#PF");
+
+export function vectorLabel(v: number): string {
+  const info = VECTORS[v];
+  return info && v < 32 ? `${info.mnemonic} (${v})` : `vector ${v}`;
+}
