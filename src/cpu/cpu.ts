@@ -1,0 +1,535 @@
+// The IA-32 CPU: state, the fetch/decode/execute loop, and the one place guest faults are delivered.
+import { GuestStop, ExitCode } from "../errors.js";
+import { FaultRecord } from "./fault.js";
+import { DecodeCache, decodeInto, DECODE_NEED_MORE, MAX_INSN_LENGTH, PREFIX_REP, PREFIX_REPNE } from "./decode.js";
+import { execute } from "./exec.js";
+import { deliverEvent, EVENT_EXCEPTION, EVENT_EXTERNAL, EVENT_SOFTWARE } from "./interrupts.js";
+import { materializeFlags } from "./flags.js";
+import { Mmu } from "../mem/mmu.js";
+import { PAGE_MASK, PAGE_SHIFT, PhysicalMemory } from "../mem/physical.js";
+import { EXC_DB, EXC_GP } from "./vectors.js";
+import { A_ENDS_BLOCK, A_REP, A_SYSTEM_STATE, A_TIME, CostClass, COST_CLASS_NAMES, OPCODES, Op } from "./opcodes.js";
+import {
+  COUNTER_WORDS,
+  C_CYCLES,
+  C_ICOUNT,
+  C_RETIRED,
+  FLAG_IF,
+  FLAG_TF,
+  S_CPL,
+  S_EFLAGS,
+  S_EIP,
+  S_HALTED,
+  S_SEG_NULL_MASK,
+  STATE_WORDS,
+} from "./state.js";
+import type { CpuCosts, CpuProbe, IoPorts, InterruptController } from "./interfaces.js";
+import { NULL_PROBE } from "./interfaces.js";
+
+const DECODE_CAPACITY = 1 << 18;
+const MAX_BLOCKS = 1 << 16;
+/** Longest basic block; also bounds how far a block can overshoot nothing, since deadlines are checked per block. */
+const MAX_BLOCK_INSNS = 64;
+const BLOCK_FAULT = -1;
+const BLOCK_HOST = -2;
+const BLOCK_UNBLOCKED = -3;
+/** Opcode attributes by entry id, for the block builder. */
+const ENTRY_ATTRS = Uint16Array.from(OPCODES, (e) => e.attrs);
+
+/** Why run() returned control to the machine. */
+export const RUN_DEADLINE = 0; // reached stopCycle or stopIcount
+export const RUN_YIELD = 1; // a device may have changed its schedule (OUT, HLT, ...)
+export const RUN_STOP = 2; // stop requested (debug exit)
+
+export class Cpu {
+  readonly s = new Int32Array(STATE_WORDS);
+  readonly s8 = new Uint8Array(this.s.buffer);
+  readonly s16 = new Uint16Array(this.s.buffer);
+  readonly ctr = new Float64Array(COUNTER_WORDS);
+  readonly fault = new FaultRecord();
+  readonly mem: Mmu;
+  readonly dc = new DecodeCache(DECODE_CAPACITY);
+  /** Per physical page, block start offset -> block id (-1 = none yet). */
+  private readonly blockMaps: (Int32Array | undefined)[];
+  private readonly bFirst = new Int32Array(MAX_BLOCKS);
+  private readonly bCount = new Uint8Array(MAX_BLOCKS);
+  private readonly bCost = new Float64Array(MAX_BLOCKS);
+  private readonly bWeight = new Float64Array(MAX_BLOCKS);
+  private blocksUsed = 0;
+  private fetchPage = -1;
+  private fetchBlocks: Int32Array = new Int32Array(0);
+  private fetchPhysBase = 0;
+  private readonly fetchBuf = new Uint8Array(MAX_INSN_LENGTH + 1);
+  /** Scratch slot for instructions that straddle a page boundary (never cached). */
+  private readonly straddleSlot: number;
+
+  /** Linear pages whose fetch hands control to the host (the DBT's dispatcher entry points). */
+  readonly hostPages = new Uint8Array(1 << 20);
+  hostCall: (cpu: Cpu) => void = () => {
+    throw new Error("host call without a handler");
+  };
+
+  stopCycle = Infinity;
+  stopIcount = Infinity;
+  /** Something needs a look before the next instruction (pending IRQ, TF, HLT, shadow, stop, null segment). */
+  attention = false;
+  /** The PIC's INTR output. */
+  intr = false;
+  private shadowUntil = -1;
+  private yieldRequested = false;
+  stopRequested = false;
+  /** EIP of the instruction being executed (faults report it; rep string ops restart at it). */
+  insnEip = 0;
+  /** Descriptor scratch filled by readDescriptor(). */
+  descLo = 0;
+  descHi = 0;
+  /** Product/quotient scratch for 64-bit arithmetic without allocation. */
+  wideLo = 0;
+  wideHi = 0;
+
+  readonly costs: CpuCosts;
+  private readonly classCost: Float64Array;
+  probe: CpuProbe = NULL_PROBE;
+  /** Deliveries per vector (for the run summary). */
+  readonly vectorCounts = new Float64Array(256);
+  /** Deliveries per vector that arrived while CPL was 0 (to check interrupts landed in kernel code). */
+  readonly vectorCountsCpl0 = new Float64Array(256);
+  cr3Writes = 0;
+
+  constructor(
+    readonly phys: PhysicalMemory,
+    readonly io: IoPorts,
+    readonly intc: InterruptController,
+    costs: CpuCosts,
+  ) {
+    this.costs = costs;
+    this.classCost = Float64Array.from(COST_CLASS_NAMES, (n) => costs.instr[n]);
+    this.mem = new Mmu(phys, this.fault, this.ctr, costs.tlbEntries, this.s);
+    this.mem.walkCost = costs.pageWalk;
+    this.blockMaps = new Array<Int32Array | undefined>(phys.size >>> PAGE_SHIFT).fill(undefined);
+    this.straddleSlot = this.dc.allocate();
+    phys.onCodeWrite((ppn) => this.dropPage(ppn));
+  }
+
+  get cpl(): number {
+    return this.s[S_CPL]!;
+  }
+
+  // ---------------------------------------------------------------- the loop
+
+  /** Execute until a deadline, a yield or a stop. */
+  run(): number {
+    const ctr = this.ctr;
+    const s = this.s;
+    for (;;) {
+      if (this.attention) {
+        const r = this.serviceAttention();
+        if (r >= 0) return r;
+        continue;
+      }
+      // The limits only change when something also sets `attention`, so they can live in locals here.
+      const stopCycle = this.stopCycle;
+      const stopIcount = this.stopIcount;
+      do {
+        const eip = s[S_EIP]!;
+        let b = eip >>> PAGE_SHIFT === this.fetchPage ? this.fetchBlocks[eip & PAGE_MASK]! : -1;
+        if (b < 0) {
+          b = this.blockAt(eip);
+          if (b < 0) {
+            if (ctr[C_CYCLES]! >= stopCycle || ctr[C_ICOUNT]! >= stopIcount) return RUN_DEADLINE;
+            this.stepUnblocked(eip, b);
+            continue;
+          }
+        }
+        // Near a deadline, go one instruction at a time so events land on the exact instruction boundary.
+        if (ctr[C_ICOUNT]! + this.bCount[b]! > stopIcount || ctr[C_CYCLES]! + this.bCost[b]! > stopCycle) {
+          if (ctr[C_CYCLES]! >= stopCycle || ctr[C_ICOUNT]! >= stopIcount) return RUN_DEADLINE;
+          this.stepSlot(this.bFirst[b]!);
+          continue;
+        }
+        this.runBlock(b, eip);
+      } while (!this.attention);
+    }
+  }
+
+  /** Execute a whole decoded basic block, accounting its cycles once at the end. */
+  private runBlock(b: number, eip: number): void {
+    const first = this.bFirst[b]!;
+    const n = this.bCount[b]!;
+    const s = this.s;
+    const f = this.fault;
+    const len = this.dc.len;
+    let e = eip;
+    for (let i = 0; i < n; i++) {
+      const slot = first + i;
+      this.insnEip = e;
+      e = (e + len[slot]!) | 0;
+      s[S_EIP] = e;
+      execute(this, slot);
+      if (f.pending) {
+        this.accountSlots(first, i);
+        this.deliverPendingFault();
+        return;
+      }
+      // Something needs a look now (self-modifying code hit this block, an IRQ was raised, ...).
+      if (this.attention && i + 1 < n) {
+        this.accountSlots(first, i + 1);
+        return;
+      }
+    }
+    const ctr = this.ctr;
+    ctr[C_CYCLES] += this.bCost[b]!;
+    ctr[C_ICOUNT] += n;
+    ctr[C_RETIRED] += this.bWeight[b]!;
+  }
+
+  private accountSlots(first: number, n: number): void {
+    const dc = this.dc;
+    const ctr = this.ctr;
+    for (let i = 0; i < n; i++) {
+      ctr[C_CYCLES] += dc.cost[first + i]!;
+      ctr[C_RETIRED] += dc.weight[first + i]!;
+    }
+    ctr[C_ICOUNT] += n;
+  }
+
+  /** Execute exactly one decoded instruction at EIP and account it. */
+  private stepSlot(slot: number): void {
+    const s = this.s;
+    const dc = this.dc;
+    const eip = s[S_EIP]!;
+    this.insnEip = eip;
+    s[S_EIP] = (eip + dc.len[slot]!) | 0;
+    execute(this, slot);
+    if (this.fault.pending) {
+      this.deliverPendingFault();
+      return;
+    }
+    const ctr = this.ctr;
+    ctr[C_CYCLES] += dc.cost[slot]!;
+    ctr[C_ICOUNT]++;
+    ctr[C_RETIRED] += dc.weight[slot]!;
+  }
+
+  /** Execute one instruction, whatever it is (single-stepping, TF, checked segments, debugger views). */
+  stepOne(): void {
+    const eip = this.s[S_EIP]!;
+    const b = this.blockAt(eip);
+    if (b < 0) this.stepUnblocked(eip, b);
+    else this.stepSlot(this.bFirst[b]!);
+  }
+
+  /** Instructions that live outside blocks: fetch faults, host calls, page-straddling and bus fetches. */
+  private stepUnblocked(eip: number, code: number): void {
+    if (code === BLOCK_FAULT) {
+      this.insnEip = eip;
+      this.deliverPendingFault();
+    } else if (code === BLOCK_HOST) {
+      this.insnEip = eip;
+      this.hostCall(this);
+    } else {
+      const slot = this.decodeUnblocked(eip);
+      if (slot < 0) {
+        this.insnEip = eip;
+        this.deliverPendingFault();
+      } else {
+        this.stepSlot(slot);
+      }
+    }
+  }
+
+  /** Returns a RUN_* code to leave run(), or -1 to continue. */
+  private serviceAttention(): number {
+    if (this.stopRequested) return RUN_STOP;
+    if (this.yieldRequested) {
+      this.yieldRequested = false;
+      this.recomputeAttention();
+      return RUN_YIELD;
+    }
+    const s = this.s;
+    const ctr = this.ctr;
+    if (ctr[C_CYCLES]! >= this.stopCycle || ctr[C_ICOUNT]! >= this.stopIcount) return RUN_DEADLINE;
+    const shadow = ctr[C_ICOUNT]! < this.shadowUntil;
+    if (this.intr && (s[S_EFLAGS]! & FLAG_IF) !== 0 && !shadow) {
+      s[S_HALTED] = 0;
+      const vector = this.intc.acknowledge();
+      this.deliver(vector, EVENT_EXTERNAL, 0, s[S_EIP]!);
+      this.recomputeAttention();
+      return -1;
+    }
+    if (s[S_HALTED] !== 0) return RUN_YIELD; // the machine advances time to the next device event
+    if ((s[S_EFLAGS]! & FLAG_TF) !== 0) {
+      this.stepTraced();
+    } else if (s[S_SEG_NULL_MASK] !== 0) {
+      this.stepCheckedSegments();
+    } else {
+      this.stepOne();
+    }
+    this.recomputeAttention();
+    return -1;
+  }
+
+  /** SDM 3A 17.3.1.4: with TF set at the start of an instruction, #DB (a trap) follows its completion. */
+  private stepTraced(): void {
+    const before = this.ctr[C_ICOUNT]!;
+    const delivered = this.deliveries;
+    this.stepOne();
+    // No single-step trap if the instruction faulted or itself transferred through the IDT.
+    if (this.ctr[C_ICOUNT]! !== before && this.deliveries === delivered) {
+      this.deliver(EXC_DB, EVENT_EXCEPTION, 0, this.s[S_EIP]!);
+    }
+  }
+
+  private deliveries = 0;
+
+  /** With a null DS/ES/FS/GS loaded, every memory operand through it must raise #GP(0) (SDM 3A 5.4.1). */
+  private stepCheckedSegments(): void {
+    const eip = this.s[S_EIP]!;
+    const b = this.blockAt(eip);
+    if (b >= 0 && this.usesNullSegment(this.bFirst[b]!)) {
+      this.insnEip = eip;
+      this.fault.raise(EXC_GP, 0);
+      this.deliverPendingFault();
+      return;
+    }
+    this.stepOne();
+  }
+
+  private usesNullSegment(slot: number): boolean {
+    const dc = this.dc;
+    const mask = this.s[S_SEG_NULL_MASK]!;
+    const op = dc.op[slot]!;
+    if (op === Op.MOVS || op === Op.STOS || op === Op.CMPS || op === Op.SCAS) {
+      if ((mask & (1 << 0)) !== 0) return true; // ES:EDI
+    }
+    if (op === Op.MOVS || op === Op.CMPS || op === Op.LODS) return (mask & (1 << dc.seg[slot]!)) !== 0;
+    if (dc.isMem[slot] === 1 && op !== Op.LEA && op !== Op.NOP && op !== Op.INVLPG) return (mask & (1 << dc.seg[slot]!)) !== 0;
+    return false;
+  }
+
+  /** Re-derive `attention` after anything that changes IF, TF, INTR, HLT, segments or stop state. */
+  recomputeAttention(): void {
+    const s = this.s;
+    this.attention =
+      this.stopRequested ||
+      this.yieldRequested ||
+      s[S_HALTED] !== 0 ||
+      (this.intr && (s[S_EFLAGS]! & FLAG_IF) !== 0) ||
+      (s[S_EFLAGS]! & FLAG_TF) !== 0 ||
+      s[S_SEG_NULL_MASK] !== 0 ||
+      this.ctr[C_ICOUNT]! < this.shadowUntil;
+  }
+
+  setIntr(level: boolean): void {
+    this.intr = level;
+    this.recomputeAttention();
+  }
+
+  /** Return to the machine after the current instruction (device state may have changed). */
+  requestYield(): void {
+    this.yieldRequested = true;
+    this.attention = true;
+  }
+
+  requestStop(): void {
+    this.stopRequested = true;
+    this.attention = true;
+  }
+
+  /** STI, MOV SS, POP SS: interrupts are inhibited until after the next instruction (SDM 3A 6.8.3). */
+  startInterruptShadow(): void {
+    this.shadowUntil = this.ctr[C_ICOUNT]! + 2;
+    this.attention = true;
+  }
+
+  // ---------------------------------------------------------------- fetch and decode
+
+  /** Drop the cached fetch translation (CR0/CR3/CR4 writes, INVLPG, CPL changes). */
+  invalidateFetch(): void {
+    this.fetchPage = -1;
+  }
+
+  /**
+   * Find or build the basic block starting at eip. Returns its id, or BLOCK_FAULT (fetch fault
+   * recorded), BLOCK_HOST (a host-call page), BLOCK_UNBLOCKED (page-straddling or bus fetch).
+   */
+  private blockAt(eip: number): number {
+    const la = eip >>> 0;
+    const lpn = la >>> PAGE_SHIFT;
+    if (this.hostPages[lpn] !== 0) {
+      this.fetchPage = -1;
+      return BLOCK_HOST;
+    }
+    if (lpn !== this.fetchPage) {
+      const pa = this.mem.translate(la, false, this.mem.user);
+      if (pa < 0) return BLOCK_FAULT;
+      if (this.mem.lastWasBus) {
+        this.fetchPage = -1;
+        return BLOCK_UNBLOCKED;
+      }
+      const ppn = pa >>> PAGE_SHIFT;
+      let map = this.blockMaps[ppn];
+      if (map === undefined) {
+        map = new Int32Array(PAGE_MASK + 1).fill(-1);
+        this.blockMaps[ppn] = map;
+      }
+      this.fetchPage = lpn;
+      this.fetchBlocks = map;
+      this.fetchPhysBase = pa - (la & PAGE_MASK);
+    }
+    const b = this.fetchBlocks[la & PAGE_MASK]!;
+    return b >= 0 ? b : this.buildBlock(la & PAGE_MASK);
+  }
+
+  /** Decode a basic block starting at `off` on the current fetch page. */
+  private buildBlock(off: number): number {
+    if (this.blocksUsed === MAX_BLOCKS || this.dc.capacity - this.dc.used < MAX_BLOCK_INSNS) this.flushDecodeCache();
+    const dc = this.dc;
+    const bytes = this.phys.bytes;
+    const buf = this.fetchBuf;
+    const pageBase = this.fetchPhysBase;
+    const first = dc.used;
+    let n = 0;
+    let cost = 0;
+    let weight = 0;
+    let o = off;
+    for (;;) {
+      const avail = Math.min(MAX_INSN_LENGTH, PAGE_MASK + 1 - o);
+      for (let i = 0; i < avail; i++) buf[i] = bytes[pageBase + o + i]!;
+      const slot = dc.allocate();
+      const len = decodeInto(dc, slot, buf, avail);
+      if (len === DECODE_NEED_MORE) {
+        dc.used--; // straddles into the next page: it runs unblocked
+        break;
+      }
+      const attrs = dc.op[slot] === Op.UD ? A_ENDS_BLOCK : ENTRY_ATTRS[dc.entry[slot]!]!;
+      if (n > 0 && (attrs & A_TIME) !== 0) {
+        dc.used--; // time-observing instructions start their own block
+        break;
+      }
+      this.finishSlot(slot, pageBase + o);
+      this.phys.markCode(pageBase + o, len);
+      cost += dc.cost[slot]!;
+      weight += dc.weight[slot]!;
+      n++;
+      o += len;
+      const rep = (attrs & A_REP) !== 0 && (dc.prefix[slot]! & (PREFIX_REP | PREFIX_REPNE)) !== 0;
+      if ((attrs & (A_ENDS_BLOCK | A_SYSTEM_STATE)) !== 0 || rep || n === MAX_BLOCK_INSNS || o > PAGE_MASK) break;
+    }
+    if (n === 0) return BLOCK_UNBLOCKED;
+    const b = this.blocksUsed++;
+    this.bFirst[b] = first;
+    this.bCount[b] = n;
+    this.bCost[b] = cost;
+    this.bWeight[b] = weight;
+    this.fetchBlocks[off] = b;
+    return b;
+  }
+
+  /** Decode a page-straddling or bus instruction into the scratch slot; -1 if its second page faults. */
+  private decodeUnblocked(eip: number): number {
+    const la = eip >>> 0;
+    const buf = this.fetchBuf;
+    const slot = this.straddleSlot;
+    const pa = this.mem.translate(la, false, this.mem.user);
+    if (pa < 0) return -1;
+    if (this.mem.lastWasBus) {
+      buf.fill(0xff);
+      decodeInto(this.dc, slot, buf, MAX_INSN_LENGTH);
+      this.finishSlot(slot, -1);
+      return slot;
+    }
+    const off = la & PAGE_MASK;
+    const avail = Math.min(MAX_INSN_LENGTH, PAGE_MASK + 1 - off);
+    for (let i = 0; i < avail; i++) buf[i] = this.phys.bytes[pa + i]!;
+    if (decodeInto(this.dc, slot, buf, avail) === DECODE_NEED_MORE) {
+      // Fetch the rest from the next page; a fault there reports CR2 on that page (SDM 3A 4.7).
+      const pa2 = this.mem.translate((la - off + PAGE_MASK + 1) >>> 0, false, this.mem.user);
+      if (pa2 < 0) return -1;
+      const bus = this.mem.lastWasBus;
+      for (let i = avail; i < MAX_INSN_LENGTH; i++) buf[i] = bus ? 0xff : this.phys.bytes[pa2 + i - avail]!;
+      decodeInto(this.dc, slot, buf, MAX_INSN_LENGTH);
+    }
+    this.finishSlot(slot, pa);
+    return slot;
+  }
+
+  private finishSlot(slot: number, pa: number): void {
+    const dc = this.dc;
+    const id = dc.entry[slot]!;
+    const entry = id < OPCODES.length ? OPCODES[id] : undefined;
+    const cls = entry ? CostClass[entry.cost] : CostClass.system;
+    const hasMem = entry !== undefined && entry.implicitMem && (dc.isMem[slot] === 1 || !entry.hasModrm);
+    dc.cost[slot] = this.classCost[cls]! + (hasMem ? this.costs.memOperand : 0);
+    dc.weight[slot] = pa >= 0 ? this.retireWeight(pa) : 1;
+  }
+
+  /** How many guest instructions the instruction at physical address pa retires (the DBT overrides). */
+  retireWeight: (pa: number) => number = () => 1;
+
+  /** Self-modifying code: a store hit decoded bytes of physical page ppn. */
+  private dropPage(ppn: number): void {
+    if (this.blockMaps[ppn] === undefined) return;
+    this.blockMaps[ppn] = undefined;
+    this.fetchPage = -1;
+    this.smcInvalidations++;
+    // The block being executed may be the one just overwritten: stop it after this instruction.
+    this.attention = true;
+  }
+  smcInvalidations = 0;
+
+  private flushDecodeCache(): void {
+    this.blockMaps.fill(undefined);
+    this.blocksUsed = 0;
+    this.dc.reset();
+    this.dc.allocate(); // re-reserve the straddle slot at index 0
+    this.fetchPage = -1;
+    this.decodeFlushes++;
+  }
+  decodeFlushes = 0;
+
+  // ---------------------------------------------------------------- events
+
+  /** Deliver the fault recorded by the instruction (EIP back at the faulting instruction). */
+  deliverPendingFault(): void {
+    const f = this.fault;
+    f.pending = false;
+    this.s[S_EIP] = this.insnEip;
+    this.deliver(f.vector, EVENT_EXCEPTION, f.errorCode, this.insnEip);
+  }
+
+  /** Raise a software interrupt (INT n / INT3 / INTO): gate DPL is checked, the return EIP is the next instruction. */
+  softwareInterrupt(vector: number): void {
+    this.deliver(vector, EVENT_SOFTWARE, 0, this.s[S_EIP]!);
+  }
+
+  deliver(vector: number, kind: number, errorCode: number, returnEip: number): void {
+    materializeFlags(this.s);
+    const cpl = this.s[S_CPL]!;
+    this.deliveries++;
+    deliverEvent(this, vector, kind, errorCode, returnEip);
+    this.vectorCounts[this.lastDeliveredVector]++;
+    if (cpl === 0) this.vectorCountsCpl0[this.lastDeliveredVector]++;
+    this.recomputeAttention();
+  }
+
+  /** Set by deliverEvent: the vector actually delivered (after #DF promotion). */
+  lastDeliveredVector = 0;
+
+  /** CPL changed (interrupt delivery, IRET, far jump): update memory privilege and the fetch cache. */
+  setCpl(cpl: number): void {
+    this.s[S_CPL] = cpl;
+    this.mem.setPrivilege(cpl === 3);
+    this.fetchPage = -1;
+  }
+
+  tripleFault(reason: string): never {
+    throw new GuestStop(`triple fault: ${reason}`, ExitCode.tripleFault, "triple-fault");
+  }
+
+  unsupported(what: string): never {
+    throw new GuestStop(`unsupported: ${what} at eip 0x${(this.insnEip >>> 0).toString(16).padStart(8, "0")}`, ExitCode.unsupported, "unsupported");
+  }
+}
+
+export { EVENT_EXCEPTION, EVENT_EXTERNAL, EVENT_SOFTWARE };
