@@ -441,7 +441,7 @@ add({ opcode: 0x0f01, ext: 1, mnemonic: "sidt", form: "M", op: Op.SIDT, attrs: A
 add({ opcode: 0x0f01, ext: 2, mnemonic: "lgdt", form: "M", op: Op.LGDT, attrs: A_PRIVILEGED | A_TABLE_REG | A_SYSTEM_STATE, cost: "system", size: 4, no16: true, mem: true });
 add({ opcode: 0x0f01, ext: 3, mnemonic: "lidt", form: "M", op: Op.LIDT, attrs: A_PRIVILEGED | A_TABLE_REG | A_SYSTEM_STATE, cost: "system", size: 4, no16: true, mem: true });
 add({ opcode: 0x0f01, ext: 7, mnemonic: "invlpg", form: "M", op: Op.INVLPG, attrs: A_PRIVILEGED | A_SYSTEM_STATE, cost: "system", size: 4, mem: false });
-add({ opcode: 0x0f00, ext: 1, mnemonic: "str", form: "Ew", op: Op.STR, attrs: A_WRITES_MEM, cost: "system" });
+add({ opcode: 0x0f00, ext: 1, mnemonic: "str", form: "Ev", op: Op.STR, attrs: A_WRITES_MEM, cost: "system" });
 add({ opcode: 0x0f00, ext: 3, mnemonic: "ltr", form: "Ew", op: Op.LTR, attrs: A_PRIVILEGED | A_SYSTEM_STATE, cost: "system" });
 add({ opcode: 0x0f20, mnemonic: "mov", form: "Rd,Cd", op: Op.MOV_RC, attrs: A_PRIVILEGED, cost: "system" });
 add({ opcode: 0x0f22, mnemonic: "mov", form: "Cd,Rd", op: Op.MOV_CR, attrs: A_PRIVILEGED | A_SYSTEM_STATE | A_ENDS_BLOCK, cost: "system" });

@@ -336,7 +336,8 @@ export class Mmu {
 
   private pageFault(la: number, errorCode: number): number {
     this.stats.pageFaults++;
-    this.state[S_CR2] = la | 0;
+    // Only the first fault of an instruction is architectural: a later access it never makes cannot load CR2.
+    if (!this.fault.pending) this.state[S_CR2] = la | 0;
     this.fault.raise(EXC_PF, errorCode);
     return -1;
   }

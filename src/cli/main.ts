@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+// The kdbt command line: subcommands, one-line errors, documented exit statuses (README "Exit status").
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import yargs, { type Argv } from "yargs";
+import { hideBin } from "yargs/helpers";
+import { ExitCode, KdbtError, UsageError } from "../errors.js";
+import { makeLogger } from "./log.js";
+import { runCommand } from "./run-command.js";
+import { PRESET_NAMES } from "../cost/model.js";
+
+interface GlobalArgs {
+  verbose: number;
+  quiet: boolean;
+  debug: boolean;
+}
+
+/** Positive integer parser for yargs coerce: rejects NaN, fractions and negatives with the flag's name. */
+function positiveInt(flag: string) {
+  return (v: unknown): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = typeof v === "number" ? v : Number(String(v).replace(/_/g, ""));
+    if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--${flag} ${String(v)}: expected a positive integer`);
+    return n;
+  };
+}
+
+function withRunOptions<T>(y: Argv<T>) {
+  return y
+    .option("kernel", { type: "string", describe: "multiboot ELF kernel (default: the bundled guest-kernel/kernel.elf)" })
+    .option("cmdline", { type: "string", default: "", describe: 'multiboot command line, e.g. "workload=syscall iters=1000"' })
+    .option("cost", { type: "string", default: "icount", describe: `cost model: ${PRESET_NAMES.join(" | ")} | FILE.json` })
+    .option("max-cycles", { type: "string", describe: "stop with an error after this many simulated cycles", coerce: positiveInt("max-cycles") })
+    .option("ram", { type: "number", default: 128, describe: "guest RAM in MiB (QEMU's -m)" })
+    .option("summary-json", { type: "string", describe: "also write the run summary as JSON to this file" })
+    .option("summary", { type: "boolean", default: true, describe: "print the run summary on stderr (--no-summary to omit it)" });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes("--debug");
+  let exitCode: number = ExitCode.ok;
+  try {
+    await yargs(argv)
+      .scriptName("kdbt")
+      .usage("$0 <command> [options]\n\nA kernel-level dynamic binary translation simulator.")
+      .option("verbose", { alias: "v", type: "count", describe: "more log output on stderr (-vv for debug)" })
+      .option("quiet", { alias: "q", type: "boolean", default: false, describe: "only errors on stderr" })
+      .option("debug", { type: "boolean", default: false, describe: "print stack traces for errors" })
+      .command(
+        "run",
+        "boot a kernel and run it; COM1 goes to stdout, the exit status is the guest's isa-debug-exit value",
+        (y) => withRunOptions(y),
+        (a) => {
+          const g = a as unknown as GlobalArgs;
+          const log = makeLogger(g.verbose, g.quiet);
+          const r = runCommand(
+            {
+              kernel: a.kernel,
+              cmdline: a.cmdline,
+              cost: a.cost,
+              maxCycles: a["max-cycles"],
+              ramMib: a.ram,
+              summaryJson: a["summary-json"],
+              quietSummary: !a.summary || g.quiet,
+            },
+            log,
+          );
+          exitCode = r.exitCode;
+        },
+      )
+      .demandCommand(1, "kdbt: name a command (see kdbt --help)")
+      .strict()
+      .recommendCommands()
+      .help()
+      .version()
+      .wrap(Math.min(110, process.stdout.columns ?? 100))
+      .fail((msg, err) => {
+        throw err ?? new UsageError(msg);
+      })
+      .exitProcess(false)
+      .parseAsync();
+  } catch (e) {
+    return report(e, debug);
+  }
+  return exitCode;
+}
+
+/** One line naming what went wrong; a stack trace only with --debug or for kdbt's own bugs. */
+function report(e: unknown, debug: boolean): number {
+  if (e instanceof KdbtError) {
+    process.stderr.write(`kdbt: ${e.message}\n`);
+    if (debug && e.stack) process.stderr.write(e.stack + "\n");
+    return e.exitCode;
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  process.stderr.write(`kdbt: internal error: ${err.message} (this is a kdbt bug; rerun with --debug for the stack)\n`);
+  if (debug && err.stack) process.stderr.write(err.stack + "\n");
+  return ExitCode.software;
+}
+
+/** True when this file is the program node was asked to run (directly or through the npm bin symlink). */
+function invokedAsProgram(): boolean {
+  const arg = process.argv[1];
+  if (arg === undefined) return false;
+  try {
+    return realpathSync(arg) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (invokedAsProgram()) {
+  main(hideBin(process.argv)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,87 @@
+// The run summary: what the guest did (deterministic) and how fast the host simulated it (not).
+import { VECTORS } from "../cpu/vectors.js";
+import type { Machine } from "../machine/machine.js";
+
+export interface VectorCount {
+  vector: number;
+  name: string;
+  count: number;
+  /** Deliveries that interrupted ring-0 code. */
+  fromCpl0: number;
+}
+
+export interface RunSummary {
+  kernel: string;
+  cmdline: string;
+  costModel: string;
+  stop: string;
+  exitValue: number | null;
+  /** QEMU's isa-debug-exit status for the same write: (value << 1) | 1. */
+  qemuExitStatus: number | null;
+  instructionsRetired: number;
+  hostInstructions: number;
+  cycles: number;
+  idleCycles: number;
+  simulatedSeconds: number;
+  vectors: VectorCount[];
+  cr3Writes: number;
+  tlbFlushes: number;
+  pageWalks: number;
+  selfModifyingCodeInvalidations: number;
+  /** Host-dependent: excluded from determinism checks. */
+  host: { seconds: number; guestMips: number };
+}
+
+export function summarize(m: Machine, kernel: string, cmdline: string, stop: string, hostSeconds: number): RunSummary {
+  const vectors: VectorCount[] = [];
+  m.cpu.vectorCounts.forEach((count, v) => {
+    if (count > 0) vectors.push({ vector: v, name: vectorName(v), count, fromCpl0: m.cpu.vectorCountsCpl0[v]! });
+  });
+  const exit = m.exitRequest;
+  return {
+    kernel,
+    cmdline,
+    costModel: m.cost.name,
+    stop,
+    exitValue: exit ? exit.value : null,
+    qemuExitStatus: exit ? exit.status : null,
+    instructionsRetired: m.retired,
+    hostInstructions: m.hostInstructions,
+    cycles: m.cycles,
+    idleCycles: m.idleCycles,
+    simulatedSeconds: m.cycles / m.cost.cpuHz,
+    vectors,
+    cr3Writes: m.cpu.cr3Writes,
+    tlbFlushes: m.cpu.mem.stats.flushes,
+    pageWalks: m.cpu.mem.stats.walks,
+    selfModifyingCodeInvalidations: m.cpu.smcInvalidations,
+    host: { seconds: hostSeconds, guestMips: hostSeconds > 0 ? m.hostInstructions / hostSeconds / 1e6 : 0 },
+  };
+}
+
+export function vectorName(v: number): string {
+  const info = VECTORS[v]!;
+  if (v < 32) return `${info.mnemonic} ${info.name}`;
+  if (v >= 0x20 && v < 0x28) return `IRQ${v - 0x20}`;
+  if (v >= 0x28 && v < 0x30) return `IRQ${v - 0x28 + 8}`;
+  return `int 0x${v.toString(16)}`;
+}
+
+const fmt = (n: number): string => n.toLocaleString("en-US");
+
+export function formatSummary(s: RunSummary): string {
+  const lines = [
+    `kdbt: ${s.stop}${s.exitValue !== null ? ` (guest exit value ${s.exitValue}; QEMU would report ${s.qemuExitStatus! & 0xff})` : ""}`,
+    `  instructions retired  ${fmt(s.instructionsRetired)}`,
+    `  cycles                ${fmt(s.cycles)} (${s.costModel} cost model, ${(s.simulatedSeconds * 1e3).toFixed(3)} ms simulated${s.idleCycles > 0 ? `, ${fmt(s.idleCycles)} idle in hlt` : ""})`,
+  ];
+  if (s.vectors.length > 0) {
+    lines.push("  interrupts and exceptions:");
+    for (const v of s.vectors) lines.push(`    ${String(v.vector).padStart(3)}  ${v.name.padEnd(28)} ${fmt(v.count).padStart(10)}${v.fromCpl0 > 0 ? `  (${fmt(v.fromCpl0)} from ring 0)` : ""}`);
+  } else {
+    lines.push("  interrupts and exceptions: none");
+  }
+  lines.push(`  cr3 writes ${fmt(s.cr3Writes)}, tlb flushes ${fmt(s.tlbFlushes)}, page walks ${fmt(s.pageWalks)}, smc invalidations ${fmt(s.selfModifyingCodeInvalidations)}`);
+  lines.push(`  host: ${s.host.seconds.toFixed(3)} s, ${s.host.guestMips.toFixed(1)} guest MIPS`);
+  return lines.join("\n") + "\n";
+}
