@@ -7,6 +7,7 @@ import { hideBin } from "yargs/helpers";
 import { ExitCode, KdbtError, UsageError } from "../errors.js";
 import { makeLogger } from "./log.js";
 import { runCommand } from "./run-command.js";
+import { formatSpeed, speedCommand } from "./speed-command.js";
 import { PRESET_NAMES } from "../cost/model.js";
 
 interface GlobalArgs {
@@ -68,6 +69,20 @@ export async function main(argv: string[]): Promise<number> {
           exitCode = r.exitCode;
         },
       )
+      .command(
+        "speed",
+        "simulation speed: guest MIPS on an ALU loop, a load/store loop and an int 0x80 loop, beside QEMU",
+        (y) =>
+          y
+            .option("iterations", { type: "string", default: "25000000", describe: "loop iterations per run", coerce: positiveInt("iterations") })
+            .option("repeats", { type: "string", default: "3", describe: "runs per loop (the best counts)", coerce: positiveInt("repeats") })
+            .option("qemu", { type: "boolean", default: true, describe: "also time qemu-system-i386 on the same images (--no-qemu to skip)" })
+            .option("json", { type: "boolean", default: false, describe: "print the report as JSON" }),
+        (a) => {
+          const report = speedCommand({ iterations: a.iterations!, repeats: a.repeats!, qemu: a.qemu });
+          process.stdout.write(a.json ? JSON.stringify(report, null, 2) + "\n" : formatSpeed(report));
+        },
+      )
       .demandCommand(1, "kdbt: name a command (see kdbt --help)")
       .strict()
       .recommendCommands()
@@ -75,7 +90,9 @@ export async function main(argv: string[]): Promise<number> {
       .version()
       .wrap(Math.min(110, process.stdout.columns ?? 100))
       .fail((msg, err) => {
-        throw err ?? new UsageError(msg);
+        // yargs reports its own parse errors, and errors thrown by coerce(), as YError.
+        if (err && !(err instanceof KdbtError) && err.name !== "YError") throw err;
+        throw err instanceof KdbtError ? err : new UsageError(err?.message ?? msg);
       })
       .exitProcess(false)
       .parseAsync();

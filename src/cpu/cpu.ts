@@ -2,19 +2,22 @@
 import { GuestStop, ExitCode } from "../errors.js";
 import { FaultRecord } from "./fault.js";
 import { DecodeCache, decodeInto, DECODE_NEED_MORE, MAX_INSN_LENGTH, PREFIX_REP, PREFIX_REPNE } from "./decode.js";
-import { execute } from "./exec.js";
+import { execute, effectiveAddress } from "./exec.js";
+import { alu, incDec, logicFlags } from "./alu.js";
+import { testCondition } from "./flags.js";
 import { deliverEvent, EVENT_EXCEPTION, EVENT_EXTERNAL, EVENT_SOFTWARE } from "./interrupts.js";
 import { materializeFlags } from "./flags.js";
 import { Mmu } from "../mem/mmu.js";
 import { PAGE_MASK, PAGE_SHIFT, PhysicalMemory } from "../mem/physical.js";
 import { EXC_DB, EXC_GP } from "./vectors.js";
-import { A_ENDS_BLOCK, A_REP, A_SYSTEM_STATE, A_TIME, CostClass, COST_CLASS_NAMES, OPCODES, Op } from "./opcodes.js";
+import { A_ENDS_BLOCK, A_REP, A_SYSTEM_STATE, A_TIME, ALU_CMP, CostClass, COST_CLASS_NAMES, OPCODES, Op } from "./opcodes.js";
 import {
   COUNTER_WORDS,
   C_CYCLES,
   C_ICOUNT,
   C_RETIRED,
   FLAG_IF,
+  REG_ESP,
   FLAG_TF,
   S_CPL,
   S_EFLAGS,
@@ -119,68 +122,191 @@ export class Cpu {
 
   /** Execute until a deadline, a yield or a stop. */
   run(): number {
-    const ctr = this.ctr;
-    const s = this.s;
     for (;;) {
       if (this.attention) {
         const r = this.serviceAttention();
         if (r >= 0) return r;
         continue;
       }
-      // The limits only change when something also sets `attention`, so they can live in locals here.
-      const stopCycle = this.stopCycle;
-      const stopIcount = this.stopIcount;
-      do {
-        const eip = s[S_EIP]!;
-        let b = eip >>> PAGE_SHIFT === this.fetchPage ? this.fetchBlocks[eip & PAGE_MASK]! : -1;
-        if (b < 0) {
-          b = this.blockAt(eip);
-          if (b < 0) {
-            if (ctr[C_CYCLES]! >= stopCycle || ctr[C_ICOUNT]! >= stopIcount) return RUN_DEADLINE;
-            this.stepUnblocked(eip, b);
-            continue;
-          }
-        }
-        // Near a deadline, go one instruction at a time so events land on the exact instruction boundary.
-        if (ctr[C_ICOUNT]! + this.bCount[b]! > stopIcount || ctr[C_CYCLES]! + this.bCost[b]! > stopCycle) {
-          if (ctr[C_CYCLES]! >= stopCycle || ctr[C_ICOUNT]! >= stopIcount) return RUN_DEADLINE;
-          this.stepSlot(this.bFirst[b]!);
-          continue;
-        }
-        this.runBlock(b, eip);
-      } while (!this.attention);
+      const r = this.runBlocks(this.stopCycle, this.stopIcount, false);
+      if (r >= 0) return r;
     }
   }
 
-  /** Execute a whole decoded basic block, accounting its cycles once at the end. */
-  private runBlock(b: number, eip: number): void {
-    const first = this.bFirst[b]!;
-    const n = this.bCount[b]!;
+  /** Execute one instruction, whatever it is (single-stepping, TF, checked segments, debugger views). */
+  stepOne(): void {
+    this.runBlocks(Infinity, Infinity, true);
+  }
+
+  /**
+   * The hot loop: find the basic block at EIP, execute its decoded slots, account its cycles once,
+   * repeat until a deadline (RUN_DEADLINE) or something needs attention (-1). With `single`, one
+   * instruction exactly. Near a deadline it also goes one instruction at a time, so events land on
+   * the exact instruction boundary. The commonest 32-bit forms are executed inline; everything else
+   * through execute(). EIP and insnEip are stored only where something can observe them.
+   */
+  private runBlocks(stopCycle: number, stopIcount: number, single: boolean): number {
     const s = this.s;
-    const f = this.fault;
-    const len = this.dc.len;
-    let e = eip;
-    for (let i = 0; i < n; i++) {
-      const slot = first + i;
-      this.insnEip = e;
-      e = (e + len[slot]!) | 0;
-      s[S_EIP] = e;
-      execute(this, slot);
-      if (f.pending) {
-        this.accountSlots(first, i);
-        this.deliverPendingFault();
-        return;
-      }
-      // Something needs a look now (self-modifying code hit this block, an IRQ was raised, ...).
-      if (this.attention && i + 1 < n) {
-        this.accountSlots(first, i + 1);
-        return;
-      }
-    }
     const ctr = this.ctr;
-    ctr[C_CYCLES] += this.bCost[b]!;
-    ctr[C_ICOUNT] += n;
-    ctr[C_RETIRED] += this.bWeight[b]!;
+    const f = this.fault;
+    const dc = this.dc;
+    const mem = this.mem;
+    const len = dc.len;
+    const ops = dc.op;
+    const regF = dc.reg;
+    const rmF = dc.rm;
+    const subF = dc.sub;
+    for (;;) {
+      const eip = s[S_EIP]!;
+      let b = eip >>> PAGE_SHIFT === this.fetchPage ? this.fetchBlocks[eip & PAGE_MASK]! : -1;
+      if (b < 0) {
+        b = this.blockAt(eip);
+        if (b < 0) {
+          if (ctr[C_CYCLES]! >= stopCycle || ctr[C_ICOUNT]! >= stopIcount) return RUN_DEADLINE;
+          this.stepUnblocked(eip, b);
+          if (single || this.attention) return -1;
+          continue;
+        }
+      }
+      const first = this.bFirst[b]!;
+      let n = this.bCount[b]!;
+      let cost = this.bCost[b]!;
+      let weight = this.bWeight[b]!;
+      if (single || ctr[C_ICOUNT]! + n > stopIcount || ctr[C_CYCLES]! + cost > stopCycle) {
+        if (ctr[C_CYCLES]! >= stopCycle || ctr[C_ICOUNT]! >= stopIcount) return RUN_DEADLINE;
+        n = 1;
+        cost = dc.cost[first]!;
+        weight = dc.weight[first]!;
+      }
+      let e = eip;
+      // True while S_EIP lags behind `e` (after inline non-branch forms, which do not store it).
+      let eipStale = false;
+      let stopped = false;
+      slots: for (let i = 0; i < n; i++) {
+        const slot = first + i;
+        const next = (e + len[slot]!) | 0;
+        eipStale = true;
+        switch (ops[slot]) {
+          case Op.ALU32_RR: {
+            const d = rmF[slot]!;
+            const k = subF[slot]!;
+            const r = alu(s, k, s[d]!, s[regF[slot]!]!, 2);
+            if (k !== ALU_CMP) s[d] = r;
+            break;
+          }
+          case Op.ALU32_RI: {
+            const d = rmF[slot]!;
+            const k = subF[slot]!;
+            const r = alu(s, k, s[d]!, dc.imm[slot]!, 2);
+            if (k !== ALU_CMP) s[d] = r;
+            break;
+          }
+          case Op.MOV32_RR:
+            s[rmF[slot]!] = s[regF[slot]!]!;
+            break;
+          case Op.MOV32_LOAD: {
+            const v = mem.read32(effectiveAddress(this, slot));
+            if (f.pending) {
+              this.faultInSlots(first, i, e);
+              stopped = true;
+              break slots;
+            }
+            s[regF[slot]!] = v;
+            break;
+          }
+          case Op.MOV32_STORE:
+            mem.write32(effectiveAddress(this, slot), s[regF[slot]!]!);
+            if (f.pending) {
+              this.faultInSlots(first, i, e);
+              stopped = true;
+              break slots;
+            }
+            break;
+          case Op.ALU32_RM: {
+            const v = mem.read32(effectiveAddress(this, slot));
+            if (f.pending) {
+              this.faultInSlots(first, i, e);
+              stopped = true;
+              break slots;
+            }
+            const d = regF[slot]!;
+            const k = subF[slot]!;
+            const r = alu(s, k, s[d]!, v, 2);
+            if (k !== ALU_CMP) s[d] = r;
+            break;
+          }
+          case Op.INC32_R:
+          case Op.DEC32_R: {
+            const r = regF[slot]!;
+            s[r] = incDec(s, s[r]!, ops[slot] === Op.DEC32_R, 2);
+            break;
+          }
+          case Op.PUSH32_R: {
+            const esp = (s[REG_ESP]! - 4) | 0;
+            mem.write32(esp, s[regF[slot]!]!);
+            if (f.pending) {
+              this.faultInSlots(first, i, e);
+              stopped = true;
+              break slots;
+            }
+            s[REG_ESP] = esp;
+            break;
+          }
+          case Op.POP32_R: {
+            const esp = s[REG_ESP]!;
+            const v = mem.read32(esp);
+            if (f.pending) {
+              this.faultInSlots(first, i, e);
+              stopped = true;
+              break slots;
+            }
+            s[REG_ESP] = (esp + 4) | 0;
+            s[regF[slot]!] = v;
+            break;
+          }
+          case Op.TEST32_RR:
+            logicFlags(s, s[rmF[slot]!]! & s[regF[slot]!]!, 2);
+            break;
+          case Op.JCC:
+            s[S_EIP] = testCondition(s, subF[slot]!) ? (next + dc.imm[slot]!) | 0 : next;
+            eipStale = false;
+            break;
+          default:
+            this.insnEip = e;
+            s[S_EIP] = next;
+            execute(this, slot);
+            if (f.pending) {
+              this.faultInSlots(first, i, e);
+              stopped = true;
+              break slots;
+            }
+            eipStale = false;
+            break;
+        }
+        e = next;
+        // Something needs a look now (a store hit this very block, an IRQ was raised, ...): stop here.
+        if (this.attention && i + 1 < n) {
+          if (eipStale) s[S_EIP] = e;
+          this.accountSlots(first, i + 1);
+          stopped = true;
+          break;
+        }
+      }
+      if (!stopped) {
+        if (eipStale) s[S_EIP] = e;
+        ctr[C_CYCLES] += cost;
+        ctr[C_ICOUNT] += n;
+        ctr[C_RETIRED] += weight;
+      }
+      if (single || this.attention) return -1;
+    }
+  }
+
+  /** An instruction in a run of slots faulted: account the ones before it and deliver. */
+  private faultInSlots(first: number, i: number, eip: number): void {
+    this.accountSlots(first, i);
+    this.insnEip = eip;
+    this.deliverPendingFault();
   }
 
   private accountSlots(first: number, n: number): void {
@@ -191,32 +317,6 @@ export class Cpu {
       ctr[C_RETIRED] += dc.weight[first + i]!;
     }
     ctr[C_ICOUNT] += n;
-  }
-
-  /** Execute exactly one decoded instruction at EIP and account it. */
-  private stepSlot(slot: number): void {
-    const s = this.s;
-    const dc = this.dc;
-    const eip = s[S_EIP]!;
-    this.insnEip = eip;
-    s[S_EIP] = (eip + dc.len[slot]!) | 0;
-    execute(this, slot);
-    if (this.fault.pending) {
-      this.deliverPendingFault();
-      return;
-    }
-    const ctr = this.ctr;
-    ctr[C_CYCLES] += dc.cost[slot]!;
-    ctr[C_ICOUNT]++;
-    ctr[C_RETIRED] += dc.weight[slot]!;
-  }
-
-  /** Execute one instruction, whatever it is (single-stepping, TF, checked segments, debugger views). */
-  stepOne(): void {
-    const eip = this.s[S_EIP]!;
-    const b = this.blockAt(eip);
-    if (b < 0) this.stepUnblocked(eip, b);
-    else this.stepSlot(this.bFirst[b]!);
   }
 
   /** Instructions that live outside blocks: fetch faults, host calls, page-straddling and bus fetches. */
@@ -233,7 +333,16 @@ export class Cpu {
         this.insnEip = eip;
         this.deliverPendingFault();
       } else {
-        this.stepSlot(slot);
+        this.insnEip = eip;
+        this.s[S_EIP] = (eip + this.dc.len[slot]!) | 0;
+        execute(this, slot);
+        if (this.fault.pending) {
+          this.deliverPendingFault();
+        } else {
+          this.ctr[C_CYCLES] += this.dc.cost[slot]!;
+          this.ctr[C_ICOUNT]++;
+          this.ctr[C_RETIRED] += this.dc.weight[slot]!;
+        }
       }
     }
   }
@@ -435,20 +544,20 @@ export class Cpu {
     if (pa < 0) return -1;
     if (this.mem.lastWasBus) {
       buf.fill(0xff);
-      decodeInto(this.dc, slot, buf, MAX_INSN_LENGTH);
+      decodeInto(this.dc, slot, buf, MAX_INSN_LENGTH, false);
       this.finishSlot(slot, -1);
       return slot;
     }
     const off = la & PAGE_MASK;
     const avail = Math.min(MAX_INSN_LENGTH, PAGE_MASK + 1 - off);
     for (let i = 0; i < avail; i++) buf[i] = this.phys.bytes[pa + i]!;
-    if (decodeInto(this.dc, slot, buf, avail) === DECODE_NEED_MORE) {
+    if (decodeInto(this.dc, slot, buf, avail, false) === DECODE_NEED_MORE) {
       // Fetch the rest from the next page; a fault there reports CR2 on that page (SDM 3A 4.7).
       const pa2 = this.mem.translate((la - off + PAGE_MASK + 1) >>> 0, false, this.mem.user);
       if (pa2 < 0) return -1;
       const bus = this.mem.lastWasBus;
       for (let i = avail; i < MAX_INSN_LENGTH; i++) buf[i] = bus ? 0xff : this.phys.bytes[pa2 + i - avail]!;
-      decodeInto(this.dc, slot, buf, MAX_INSN_LENGTH);
+      decodeInto(this.dc, slot, buf, MAX_INSN_LENGTH, false);
     }
     this.finishSlot(slot, pa);
     return slot;

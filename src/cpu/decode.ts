@@ -80,11 +80,12 @@ const LOCKABLE = new Set<Op>([Op.ALU_EG, Op.ALU_EI, Op.INC_E, Op.DEC_E, Op.NOT_E
 const UD_ENTRY_ID = 0xffff;
 
 /**
- * Decode the instruction whose bytes start at bytes[0] (`avail` of them are valid) into `slot`.
+ * Decode the instruction whose bytes start at bytes[0] (`avail` of them are valid) into `slot`;
+ * with `specialize`, common 32-bit forms get the fast handlers only the block loop executes.
  * Returns the length, DECODE_NEED_MORE if the bytes ran out before the instruction ended, or the
  * length with op = UD for an opcode or prefix combination this CPU lacks (#UD when executed).
  */
-export function decodeInto(c: DecodeCache, slot: number, bytes: Uint8Array, avail: number): number {
+export function decodeInto(c: DecodeCache, slot: number, bytes: Uint8Array, avail: number, specialize = true): number {
   let p = 0;
   let prefix = 0;
   let seg = -1;
@@ -239,7 +240,13 @@ export function decodeInto(c: DecodeCache, slot: number, bytes: Uint8Array, avai
     return undefinedOpcode(c, slot, p);
   }
 
-  c.op[slot] = entry.op;
+  c.op[slot] = specialize && size === 4 ? specialize32(entry.op, isMem) : entry.op;
+  // GE forms keep the destination in reg; the specialized handlers want it in rm.
+  if (specialize && size === 4 && isMem === 0 && (entry.op === Op.ALU_GE || entry.op === Op.MOV_GE)) {
+    const t = reg;
+    reg = rm;
+    rm = t;
+  }
   c.len[slot] = p;
   c.size[slot] = size;
   c.sub[slot] = entry.sub;
@@ -257,6 +264,34 @@ export function decodeInto(c: DecodeCache, slot: number, bytes: Uint8Array, avai
   c.entry[slot] = entry.id;
   c.weight[slot] = 1;
   return p;
+}
+
+/** The specialized handler for a 32-bit form, or the generic one. */
+function specialize32(op: Op, isMem: number): Op {
+  switch (op) {
+    case Op.ALU_EG:
+      return isMem === 0 ? Op.ALU32_RR : op;
+    case Op.ALU_GE:
+      return isMem === 0 ? Op.ALU32_RR : Op.ALU32_RM;
+    case Op.ALU_EI:
+      return isMem === 0 ? Op.ALU32_RI : op;
+    case Op.MOV_EG:
+      return isMem === 0 ? Op.MOV32_RR : Op.MOV32_STORE;
+    case Op.MOV_GE:
+      return isMem === 0 ? Op.MOV32_RR : Op.MOV32_LOAD;
+    case Op.INC_Z:
+      return Op.INC32_R;
+    case Op.DEC_Z:
+      return Op.DEC32_R;
+    case Op.PUSH_Z:
+      return Op.PUSH32_R;
+    case Op.POP_Z:
+      return Op.POP32_R;
+    case Op.TEST_EG:
+      return isMem === 0 ? Op.TEST32_RR : op;
+    default:
+      return op;
+  }
 }
 
 function readInt32(b: Uint8Array, p: number): number {

@@ -102,6 +102,10 @@ function setCarry(s: Int32Array, cf: number): void {
   s[S_EFLAGS] = (s[S_EFLAGS]! & ~FLAG_CF) | cf;
 }
 
+/**
+ * Execute one decoded instruction with the generic handlers. The specialized 32-bit forms (Op.ALU32_RR
+ * and friends) and JCC are executed inline by Cpu.runSlots and never reach this function.
+ */
 export function execute(cpu: Cpu, slot: number): void {
   const dc = cpu.dc;
   const s = cpu.s;
@@ -527,9 +531,6 @@ export function execute(cpu: Cpu, slot: number): void {
       s[S_EIP] = off;
       return;
     }
-    case Op.JCC:
-      if (testCondition(s, dc.sub[slot]!)) s[S_EIP] = (s[S_EIP]! + dc.imm[slot]!) | 0;
-      return;
     case Op.SETCC:
       writeE(cpu, slot, testCondition(s, dc.sub[slot]!) ? 1 : 0, 1);
       return;
@@ -691,6 +692,9 @@ export function execute(cpu: Cpu, slot: number): void {
       return ud(cpu);
     case Op.HOST_CALL:
       cpu.hostCall(cpu);
+      return;
+    case Op.JCC:
+      if (testCondition(s, dc.sub[slot]!)) s[S_EIP] = (s[S_EIP]! + dc.imm[slot]!) | 0;
       return;
     default:
       throw new Error(`interpreter: no handler for op ${dc.op[slot]}`);

@@ -209,9 +209,25 @@ export function materializeFlags(s: Int32Array): void {
   s[S_CC_OP] = CC_EFLAGS;
 }
 
-/** Current carry flag as 0/1 (ADC, SBB, RCL, RCR, INC/DEC preserve it). */
+/** Current carry flag as 0/1 (ADC, SBB, RCL, RCR; INC/DEC preserve it, so it is computed on every one). */
 export function carryFlag(s: Int32Array): number {
   const op = s[S_CC_OP]!;
-  if (op === CC_EFLAGS) return s[S_EFLAGS]! & FLAG_CF;
-  return arithFlags(s) & FLAG_CF;
+  switch (op >> 2) {
+    case CCK_LOGIC:
+      return 0;
+    case CCK_INC:
+    case CCK_DEC:
+      return s[S_CC_SRC2]! & FLAG_CF;
+    case CCK_ADD: {
+      const mask = SIZE_MASK[op & 3]!;
+      return (s[S_CC_DST]! & mask) >>> 0 < (s[S_CC_SRC]! & mask) >>> 0 ? 1 : 0;
+    }
+    case CCK_SUB: {
+      const mask = SIZE_MASK[op & 3]!;
+      const src = (s[S_CC_SRC]! & mask) >>> 0;
+      return ((s[S_CC_DST]! + s[S_CC_SRC]!) & mask) >>> 0 < src ? 1 : 0;
+    }
+    default:
+      return op === CC_EFLAGS ? s[S_EFLAGS]! & FLAG_CF : arithFlags(s) & FLAG_CF;
+  }
 }

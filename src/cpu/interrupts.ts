@@ -1,7 +1,7 @@
 // Interrupt and exception delivery through the IDT (SDM 3A 6.12), #DF promotion (6.15), IRET and POPF rules.
 import type { Cpu } from "./cpu.js";
 import type { DeliveryInfo } from "./interfaces.js";
-import { DF_BENIGN, DF_CLASS, DF_CONTRIBUTORY, DF_PAGE_FAULT, EXC_DF, EXC_GP, EXC_NP, EXC_SS, EXC_TS, PUSHES_ERROR_CODE, vectorLabel } from "./vectors.js";
+import { DF_BENIGN, DF_CLASS, DF_CONTRIBUTORY, DF_PAGE_FAULT, EXC_DF, EXC_GP, EXC_NP, EXC_SS, EXC_TS, PUSHES_ERROR_CODE, PUSHES_RF, vectorLabel } from "./vectors.js";
 import {
   commitCodeSegment,
   commitSegment,
@@ -146,6 +146,7 @@ function tryDeliver(cpu: Cpu, v: number, kind: number, err: number, ret: number)
 
   const pushErr = kind === EVENT_EXCEPTION && PUSHES_ERROR_CODE[v] === 1;
   const eflags = s[S_EFLAGS]!;
+  const pushedEflags = kind === EVENT_EXCEPTION && PUSHES_RF[v] === 1 ? eflags | FLAG_RF : eflags;
   const toInner = (csType & TYPE_CONFORMING) === 0 && dpl < cpl;
   let frameEsp: number;
   if (toInner) {
@@ -178,7 +179,7 @@ function tryDeliver(cpu: Cpu, v: number, kind: number, err: number, ret: number)
     }
     mem.writeAs(p, ret, 4, user);
     mem.writeAs(p + 4, s[S_SEL + SEG_CS]!, 4, user);
-    mem.writeAs(p + 8, eflags, 4, user);
+    mem.writeAs(p + 8, pushedEflags, 4, user);
     mem.writeAs(p + 12, oldEsp, 4, user);
     mem.writeAs(p + 16, oldSs, 4, user);
     cpu.descLo = ssLo;
@@ -200,7 +201,7 @@ function tryDeliver(cpu: Cpu, v: number, kind: number, err: number, ret: number)
     }
     mem.writeAs(p, ret, 4, user);
     mem.writeAs(p + 4, s[S_SEL + SEG_CS]!, 4, user);
-    mem.writeAs(p + 8, eflags, 4, user);
+    mem.writeAs(p + 8, pushedEflags, 4, user);
     s[REG_ESP] = frameEsp;
     cpu.ctr[C_CYCLES] += cpu.costs.deliverSamePl;
   }

@@ -112,6 +112,22 @@ export const enum Op {
   UD2,
   /** Not an x86 instruction: a fetch from a hooked address hands control to the host (the DBT dispatcher). */
   HOST_CALL,
+  // Specialized handlers the decoder substitutes for the commonest 32-bit forms (same semantics, fewer
+  // checks). They never appear in the table: the slot's entry id still names the real instruction.
+  /** ALU kind `sub`: rm <- rm op reg (both registers). */
+  ALU32_RR,
+  /** ALU kind `sub`: rm <- rm op imm. */
+  ALU32_RI,
+  /** ALU kind `sub`: reg <- reg op [ea]. */
+  ALU32_RM,
+  MOV32_RR,
+  MOV32_LOAD,
+  MOV32_STORE,
+  INC32_R,
+  DEC32_R,
+  PUSH32_R,
+  POP32_R,
+  TEST32_RR,
   COUNT,
 }
 

@@ -65,6 +65,11 @@ export const PUSHES_ERROR_CODE = Uint8Array.from(VECTORS, (v) => (v.errorCode ? 
 export const DF_CLASS = Uint8Array.from(VECTORS, (v) =>
   v.doubleFaultClass === "benign" ? 0 : v.doubleFaultClass === "contributory" ? 1 : v.doubleFaultClass === "page-fault" ? 2 : 3,
 );
+/**
+ * Faults (not traps, aborts or interrupts) push EFLAGS with RF set, so that the restarted
+ * instruction does not re-trigger an instruction breakpoint (SDM 3B 17.3.1.1).
+ */
+export const PUSHES_RF = Uint8Array.from(VECTORS, (v) => (v.klass === "fault" ? 1 : 0));
 export const DF_BENIGN = 0, DF_CONTRIBUTORY = 1, DF_PAGE_FAULT = 2, DF_DOUBLE_FAULT = 3;
 
 /** Vector numbers by SDM mnemonic, resolved from the table so code never hard-codes them twice. */

@@ -94,3 +94,18 @@ describe("hardware-recorded instruction vectors", () => {
     });
   }
 });
+
+describe("exception frames as the recording CPU pushed them", () => {
+  it("faults push EFLAGS with RF set, traps without it (SDM 3B 17.3.1.1, matching the recorded signal contexts)", () => {
+    const t = makeTestCpu({ cpl: 3 });
+    for (const file of files.filter((f) => f.family === "exceptions")) {
+      for (const c of file.cases.filter((x) => x.exception !== undefined)) {
+        replay(t, c);
+        const d = t.deliveries[0]!;
+        const pushed = t.phys.dv.getUint32(d.frameEsp + 8, true);
+        // The recorded final.eflags is what the kernel saw in the frame.
+        expect((pushed & 0x10000) >>> 0, c.name).toBe((c.final.eflags & 0x10000) >>> 0);
+      }
+    }
+  });
+});
