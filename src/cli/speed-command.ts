@@ -74,7 +74,8 @@ export function speedCommand(opts: { iterations: number; repeats: number; qemu: 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return { rows, rssMiB: process.memoryUsage().rss / 2 ** 20, peer: haveQemu ? "qemu-system-i386 (TCG)" : "none (qemu-system-i386 not installed)" };
+  const peer = haveQemu ? "qemu-system-i386 (TCG)" : opts.qemu ? "none (qemu-system-i386 not installed)" : "none (--no-qemu)";
+  return { rows, rssMiB: process.memoryUsage().rss / 2 ** 20, peer };
 }
 
 export function formatSpeed(r: SpeedReport): string {

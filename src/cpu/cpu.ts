@@ -1,23 +1,33 @@
 // The IA-32 CPU: state, the fetch/decode/execute loop, and the one place guest faults are delivered.
 import { GuestStop, ExitCode } from "../errors.js";
 import { FaultRecord } from "./fault.js";
-import { DecodeCache, decodeInto, DECODE_NEED_MORE, MAX_INSN_LENGTH, PREFIX_REP, PREFIX_REPNE } from "./decode.js";
+import { DecodeCache, decodeInto, DECODE_NEED_MORE, H_LEN_SHIFT, H_REG_SHIFT, H_RM_SHIFT, H_SUB_SHIFT, MAX_INSN_LENGTH, PREFIX_REP, PREFIX_REPNE } from "./decode.js";
 import { execute, effectiveAddress } from "./exec.js";
-import { alu, incDec, logicFlags } from "./alu.js";
-import { testCondition } from "./flags.js";
+import { alu, logicFlags } from "./alu.js";
+import { CC_EFLAGS, CCK_ADD, CCK_DEC, CCK_INC, CCK_LOGIC, CCK_SUB, carryFlag, testCondition } from "./flags.js";
+
+const CC_INC32 = (CCK_INC << 2) | 2;
+const CC_ADD32 = (CCK_ADD << 2) | 2;
+const CC_SUB32 = (CCK_SUB << 2) | 2;
+const CC_LOGIC32 = (CCK_LOGIC << 2) | 2;
+const CC_DEC32 = (CCK_DEC << 2) | 2;
 import { deliverEvent, EVENT_EXCEPTION, EVENT_EXTERNAL, EVENT_SOFTWARE } from "./interrupts.js";
 import { materializeFlags } from "./flags.js";
 import { Mmu } from "../mem/mmu.js";
 import { PAGE_MASK, PAGE_SHIFT, PhysicalMemory } from "../mem/physical.js";
 import { EXC_DB, EXC_GP } from "./vectors.js";
-import { A_ENDS_BLOCK, A_REP, A_SYSTEM_STATE, A_TIME, ALU_CMP, CostClass, COST_CLASS_NAMES, OPCODES, Op } from "./opcodes.js";
+import { A_ENDS_BLOCK, A_REP, A_SYSTEM_STATE, A_TIME, ALU_CMP, ALU_AND, ALU_XOR, CostClass, COST_CLASS_NAMES, OPCODES, Op } from "./opcodes.js";
 import {
   COUNTER_WORDS,
   C_CYCLES,
   C_ICOUNT,
-  C_RETIRED,
+  C_HOST_ONLY,
   FLAG_IF,
   REG_ESP,
+  S_CC_DST,
+  S_CC_OP,
+  S_CC_SRC,
+  S_CC_SRC2,
   FLAG_TF,
   S_CPL,
   S_EFLAGS,
@@ -31,6 +41,11 @@ import { NULL_PROBE } from "./interfaces.js";
 
 const DECODE_CAPACITY = 1 << 18;
 const MAX_BLOCKS = 1 << 16;
+const BLOCK_STRIDE = 4;
+const B_FIRST = 0;
+const B_COUNT = 1;
+const B_COST = 2;
+const B_WEIGHT = 3;
 /** Longest basic block; also bounds how far a block can overshoot nothing, since deadlines are checked per block. */
 const MAX_BLOCK_INSNS = 64;
 const BLOCK_FAULT = -1;
@@ -54,10 +69,11 @@ export class Cpu {
   readonly dc = new DecodeCache(DECODE_CAPACITY);
   /** Per physical page, block start offset -> block id (-1 = none yet). */
   private readonly blockMaps: (Int32Array | undefined)[];
-  private readonly bFirst = new Int32Array(MAX_BLOCKS);
-  private readonly bCount = new Uint8Array(MAX_BLOCKS);
-  private readonly bCost = new Float64Array(MAX_BLOCKS);
-  private readonly bWeight = new Float64Array(MAX_BLOCKS);
+  /**
+   * Blocks, BLOCK_STRIDE words each: first decode slot, instruction count, cycles, retired guest
+   * instructions. One array so a block's header is one cache line (costs are validated integers).
+   */
+  private readonly blocks = new Int32Array(MAX_BLOCKS * BLOCK_STRIDE);
   private blocksUsed = 0;
   private fetchPage = -1;
   private fetchBlocks: Int32Array = new Int32Array(0);
@@ -118,6 +134,11 @@ export class Cpu {
     return this.s[S_CPL]!;
   }
 
+  /** Guest instructions retired so far. */
+  get retired(): number {
+    return this.ctr[C_ICOUNT]! - this.ctr[C_HOST_ONLY]!;
+  }
+
   // ---------------------------------------------------------------- the loop
 
   /** Execute until a deadline, a yield or a stop. */
@@ -151,28 +172,44 @@ export class Cpu {
     const f = this.fault;
     const dc = this.dc;
     const mem = this.mem;
-    const len = dc.len;
-    const ops = dc.op;
-    const regF = dc.reg;
-    const rmF = dc.rm;
-    const subF = dc.sub;
+    const hdr = dc.hdr;
+    const blocks = this.blocks;
+    const icountLimited = single || stopIcount !== Infinity;
+    // Completed blocks' cycles, instructions and host-only instructions not yet added to ctr: kept in
+    // registers, flushed before anything that can read the counters (generic instructions, faults, returns).
+    let pc = 0;
+    let pi = 0;
+    let ph = 0;
     for (;;) {
       const eip = s[S_EIP]!;
       let b = eip >>> PAGE_SHIFT === this.fetchPage ? this.fetchBlocks[eip & PAGE_MASK]! : -1;
       if (b < 0) {
         b = this.blockAt(eip);
         if (b < 0) {
+          if (pi !== 0) {
+            ctr[C_CYCLES] += pc;
+            ctr[C_ICOUNT] += pi;
+            ctr[C_HOST_ONLY] += ph;
+            pc = pi = ph = 0;
+          }
           if (ctr[C_CYCLES]! >= stopCycle || ctr[C_ICOUNT]! >= stopIcount) return RUN_DEADLINE;
           this.stepUnblocked(eip, b);
           if (single || this.attention) return -1;
           continue;
         }
       }
-      const first = this.bFirst[b]!;
-      let n = this.bCount[b]!;
-      let cost = this.bCost[b]!;
-      let weight = this.bWeight[b]!;
-      if (single || ctr[C_ICOUNT]! + n > stopIcount || ctr[C_CYCLES]! + cost > stopCycle) {
+      const bi = b * BLOCK_STRIDE;
+      const first = blocks[bi + B_FIRST]!;
+      let n = blocks[bi + B_COUNT]!;
+      let cost = blocks[bi + B_COST]!;
+      let weight = blocks[bi + B_WEIGHT]!;
+      if (ctr[C_CYCLES]! + pc + cost > stopCycle || (icountLimited && (single || ctr[C_ICOUNT]! + pi + n > stopIcount))) {
+        if (pi !== 0) {
+          ctr[C_CYCLES] += pc;
+          ctr[C_ICOUNT] += pi;
+          ctr[C_HOST_ONLY] += ph;
+          pc = pi = ph = 0;
+        }
         if (ctr[C_CYCLES]! >= stopCycle || ctr[C_ICOUNT]! >= stopIcount) return RUN_DEADLINE;
         n = 1;
         cost = dc.cost[first]!;
@@ -184,39 +221,84 @@ export class Cpu {
       let stopped = false;
       slots: for (let i = 0; i < n; i++) {
         const slot = first + i;
-        const next = (e + len[slot]!) | 0;
+        const h = hdr[slot]!;
+        const next = (e + ((h >>> H_LEN_SHIFT) & 15)) | 0;
         eipStale = true;
-        switch (ops[slot]) {
+        switch (h & 0xff) {
           case Op.ALU32_RR: {
-            const d = rmF[slot]!;
-            const k = subF[slot]!;
-            const r = alu(s, k, s[d]!, s[regF[slot]!]!, 2);
+            const d = ((h >>> H_RM_SHIFT) & 7);
+            const k = ((h >>> H_SUB_SHIFT) & 15);
+            const r = alu(s, k, s[d]!, s[((h >>> H_REG_SHIFT) & 7)]!, 2);
             if (k !== ALU_CMP) s[d] = r;
             break;
           }
+          case Op.ADD32_RR: {
+            const d = ((h >>> H_RM_SHIFT) & 7);
+            const b = s[((h >>> H_REG_SHIFT) & 7)]!;
+            const r = (s[d]! + b) | 0;
+            s[d] = r;
+            s[S_CC_OP] = CC_ADD32;
+            s[S_CC_DST] = r;
+            s[S_CC_SRC] = b;
+            break;
+          }
+          case Op.SUB32_RR: {
+            const d = ((h >>> H_RM_SHIFT) & 7);
+            const b = s[((h >>> H_REG_SHIFT) & 7)]!;
+            const r = (s[d]! - b) | 0;
+            if (((h >>> H_SUB_SHIFT) & 15) !== ALU_CMP) s[d] = r;
+            s[S_CC_OP] = CC_SUB32;
+            s[S_CC_DST] = r;
+            s[S_CC_SRC] = b;
+            break;
+          }
+          case Op.LOGIC32_RR: {
+            const d = ((h >>> H_RM_SHIFT) & 7);
+            const a = s[d]!;
+            const b = s[((h >>> H_REG_SHIFT) & 7)]!;
+            const k = ((h >>> H_SUB_SHIFT) & 15);
+            const r = k === ALU_XOR ? a ^ b : k === ALU_AND ? a & b : a | b;
+            s[d] = r;
+            s[S_CC_OP] = CC_LOGIC32;
+            s[S_CC_DST] = r;
+            s[S_CC_SRC] = 0;
+            break;
+          }
           case Op.ALU32_RI: {
-            const d = rmF[slot]!;
-            const k = subF[slot]!;
+            const d = ((h >>> H_RM_SHIFT) & 7);
+            const k = ((h >>> H_SUB_SHIFT) & 15);
             const r = alu(s, k, s[d]!, dc.imm[slot]!, 2);
             if (k !== ALU_CMP) s[d] = r;
             break;
           }
           case Op.MOV32_RR:
-            s[rmF[slot]!] = s[regF[slot]!]!;
+            s[((h >>> H_RM_SHIFT) & 7)] = s[((h >>> H_REG_SHIFT) & 7)]!;
             break;
           case Op.MOV32_LOAD: {
             const v = mem.read32(effectiveAddress(this, slot));
             if (f.pending) {
+              if (pi !== 0) {
+                ctr[C_CYCLES] += pc;
+                ctr[C_ICOUNT] += pi;
+                ctr[C_HOST_ONLY] += ph;
+                pc = pi = ph = 0;
+              }
               this.faultInSlots(first, i, e);
               stopped = true;
               break slots;
             }
-            s[regF[slot]!] = v;
+            s[((h >>> H_REG_SHIFT) & 7)] = v;
             break;
           }
           case Op.MOV32_STORE:
-            mem.write32(effectiveAddress(this, slot), s[regF[slot]!]!);
+            mem.write32(effectiveAddress(this, slot), s[((h >>> H_REG_SHIFT) & 7)]!);
             if (f.pending) {
+              if (pi !== 0) {
+                ctr[C_CYCLES] += pc;
+                ctr[C_ICOUNT] += pi;
+                ctr[C_HOST_ONLY] += ph;
+                pc = pi = ph = 0;
+              }
               this.faultInSlots(first, i, e);
               stopped = true;
               break slots;
@@ -225,26 +307,46 @@ export class Cpu {
           case Op.ALU32_RM: {
             const v = mem.read32(effectiveAddress(this, slot));
             if (f.pending) {
+              if (pi !== 0) {
+                ctr[C_CYCLES] += pc;
+                ctr[C_ICOUNT] += pi;
+                ctr[C_HOST_ONLY] += ph;
+                pc = pi = ph = 0;
+              }
               this.faultInSlots(first, i, e);
               stopped = true;
               break slots;
             }
-            const d = regF[slot]!;
-            const k = subF[slot]!;
+            const d = ((h >>> H_REG_SHIFT) & 7);
+            const k = ((h >>> H_SUB_SHIFT) & 15);
             const r = alu(s, k, s[d]!, v, 2);
             if (k !== ALU_CMP) s[d] = r;
             break;
           }
           case Op.INC32_R:
           case Op.DEC32_R: {
-            const r = regF[slot]!;
-            s[r] = incDec(s, s[r]!, ops[slot] === Op.DEC32_R, 2);
+            // INC/DEC keep CF, so the old CF is captured; after a logic op (the usual case) it is 0.
+            const r = ((h >>> H_REG_SHIFT) & 7);
+            const cf = s[S_CC_OP]! >> 2 === CCK_LOGIC ? 0 : carryFlag(s);
+            const dec = (h & 0xff) === Op.DEC32_R;
+            const v = (dec ? s[r]! - 1 : s[r]! + 1) | 0;
+            s[r] = v;
+            s[S_CC_OP] = dec ? CC_DEC32 : CC_INC32;
+            s[S_CC_DST] = v;
+            s[S_CC_SRC] = 1;
+            s[S_CC_SRC2] = cf;
             break;
           }
           case Op.PUSH32_R: {
             const esp = (s[REG_ESP]! - 4) | 0;
-            mem.write32(esp, s[regF[slot]!]!);
+            mem.write32(esp, s[((h >>> H_REG_SHIFT) & 7)]!);
             if (f.pending) {
+              if (pi !== 0) {
+                ctr[C_CYCLES] += pc;
+                ctr[C_ICOUNT] += pi;
+                ctr[C_HOST_ONLY] += ph;
+                pc = pi = ph = 0;
+              }
               this.faultInSlots(first, i, e);
               stopped = true;
               break slots;
@@ -256,26 +358,49 @@ export class Cpu {
             const esp = s[REG_ESP]!;
             const v = mem.read32(esp);
             if (f.pending) {
+              if (pi !== 0) {
+                ctr[C_CYCLES] += pc;
+                ctr[C_ICOUNT] += pi;
+                ctr[C_HOST_ONLY] += ph;
+                pc = pi = ph = 0;
+              }
               this.faultInSlots(first, i, e);
               stopped = true;
               break slots;
             }
             s[REG_ESP] = (esp + 4) | 0;
-            s[regF[slot]!] = v;
+            s[((h >>> H_REG_SHIFT) & 7)] = v;
             break;
           }
           case Op.TEST32_RR:
-            logicFlags(s, s[rmF[slot]!]! & s[regF[slot]!]!, 2);
+            logicFlags(s, s[((h >>> H_RM_SHIFT) & 7)]! & s[((h >>> H_REG_SHIFT) & 7)]!, 2);
             break;
-          case Op.JCC:
-            s[S_EIP] = testCondition(s, subF[slot]!) ? (next + dc.imm[slot]!) | 0 : next;
+          case Op.JCC: {
+            const cc = ((h >>> H_SUB_SHIFT) & 15);
+            const op = s[S_CC_OP]!;
+            // JZ/JNZ after a 32-bit flag-setting op: ZF is "the lazy result is 0", no flag computation.
+            const taken = (cc === 4 || cc === 5) && (op & 3) === 2 && op !== CC_EFLAGS ? (s[S_CC_DST] === 0) === (cc === 4) : testCondition(s, cc);
+            s[S_EIP] = taken ? (next + dc.imm[slot]!) | 0 : next;
             eipStale = false;
             break;
+          }
           default:
+            if (pi !== 0) {
+              ctr[C_CYCLES] += pc;
+              ctr[C_ICOUNT] += pi;
+              ctr[C_HOST_ONLY] += ph;
+              pc = pi = ph = 0;
+            }
             this.insnEip = e;
             s[S_EIP] = next;
             execute(this, slot);
             if (f.pending) {
+              if (pi !== 0) {
+                ctr[C_CYCLES] += pc;
+                ctr[C_ICOUNT] += pi;
+                ctr[C_HOST_ONLY] += ph;
+                pc = pi = ph = 0;
+              }
               this.faultInSlots(first, i, e);
               stopped = true;
               break slots;
@@ -287,6 +412,12 @@ export class Cpu {
         // Something needs a look now (a store hit this very block, an IRQ was raised, ...): stop here.
         if (this.attention && i + 1 < n) {
           if (eipStale) s[S_EIP] = e;
+          if (pi !== 0) {
+            ctr[C_CYCLES] += pc;
+            ctr[C_ICOUNT] += pi;
+            ctr[C_HOST_ONLY] += ph;
+            pc = pi = ph = 0;
+          }
           this.accountSlots(first, i + 1);
           stopped = true;
           break;
@@ -294,11 +425,19 @@ export class Cpu {
       }
       if (!stopped) {
         if (eipStale) s[S_EIP] = e;
-        ctr[C_CYCLES] += cost;
-        ctr[C_ICOUNT] += n;
-        ctr[C_RETIRED] += weight;
+        pc += cost;
+        pi += n;
+        ph += n - weight;
       }
-      if (single || this.attention) return -1;
+      if (single || this.attention) {
+        if (pi !== 0) {
+          ctr[C_CYCLES] += pc;
+          ctr[C_ICOUNT] += pi;
+          ctr[C_HOST_ONLY] += ph;
+          pc = pi = ph = 0;
+        }
+        return -1;
+      }
     }
   }
 
@@ -314,7 +453,7 @@ export class Cpu {
     const ctr = this.ctr;
     for (let i = 0; i < n; i++) {
       ctr[C_CYCLES] += dc.cost[first + i]!;
-      ctr[C_RETIRED] += dc.weight[first + i]!;
+      ctr[C_HOST_ONLY] += 1 - dc.weight[first + i]!;
     }
     ctr[C_ICOUNT] += n;
   }
@@ -341,7 +480,7 @@ export class Cpu {
         } else {
           this.ctr[C_CYCLES] += this.dc.cost[slot]!;
           this.ctr[C_ICOUNT]++;
-          this.ctr[C_RETIRED] += this.dc.weight[slot]!;
+          this.ctr[C_HOST_ONLY] += 1 - this.dc.weight[slot]!;
         }
       }
     }
@@ -395,7 +534,7 @@ export class Cpu {
   private stepCheckedSegments(): void {
     const eip = this.s[S_EIP]!;
     const b = this.blockAt(eip);
-    if (b >= 0 && this.usesNullSegment(this.bFirst[b]!)) {
+    if (b >= 0 && this.usesNullSegment(this.blocks[b * BLOCK_STRIDE + B_FIRST]!)) {
       this.insnEip = eip;
       this.fault.raise(EXC_GP, 0);
       this.deliverPendingFault();
@@ -527,10 +666,11 @@ export class Cpu {
     }
     if (n === 0) return BLOCK_UNBLOCKED;
     const b = this.blocksUsed++;
-    this.bFirst[b] = first;
-    this.bCount[b] = n;
-    this.bCost[b] = cost;
-    this.bWeight[b] = weight;
+    const bi = b * BLOCK_STRIDE;
+    this.blocks[bi + B_FIRST] = first;
+    this.blocks[bi + B_COUNT] = n;
+    this.blocks[bi + B_COST] = cost;
+    this.blocks[bi + B_WEIGHT] = weight;
     this.fetchBlocks[off] = b;
     return b;
   }

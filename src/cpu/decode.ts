@@ -1,5 +1,5 @@
 // x86 instruction decoder into a structure-of-arrays decode cache; driven entirely by the opcode table.
-import { ImmKind, Op, OPCODES, A_WRITES_MEM, isGroupOpcode, lookupOpcode, opcodeNeedsModrm, type OpcodeEntry } from "./opcodes.js";
+import { ImmKind, Op, OPCODES, A_WRITES_MEM, ALU_ADD, ALU_AND, ALU_CMP, ALU_OR, ALU_SUB, ALU_XOR, isGroupOpcode, lookupOpcode, opcodeNeedsModrm, type OpcodeEntry } from "./opcodes.js";
 import { REG_EBP, REG_ESP, REG_NONE, SEG_DS, SEG_SS } from "./state.js";
 
 export const PREFIX_REP = 1; // F3: REP / REPE
@@ -14,9 +14,18 @@ export const MAX_INSN_LENGTH = 15;
 /** decodeInto() results other than a complete instruction. */
 export const DECODE_NEED_MORE = -1;
 
+// The hot loop reads one packed header word per slot instead of five arrays (fewer live registers):
+// op in bits 0-7, length 8-11, reg 12-14, rm 15-17, sub 18-21.
+export const H_LEN_SHIFT = 8;
+export const H_REG_SHIFT = 12;
+export const H_RM_SHIFT = 15;
+export const H_SUB_SHIFT = 18;
+
 /** Decoded instructions, one slot per instruction, fields in parallel typed arrays. */
 export class DecodeCache {
   readonly op: Uint8Array;
+  /** Packed op/len/reg/rm/sub (see H_*_SHIFT), for Cpu.runBlocks. */
+  readonly hdr: Int32Array;
   readonly len: Uint8Array;
   /** Operation size in bytes: 1, 2 or 4. */
   readonly size: Uint8Array;
@@ -45,6 +54,7 @@ export class DecodeCache {
 
   constructor(readonly capacity: number) {
     this.op = new Uint8Array(capacity);
+    this.hdr = new Int32Array(capacity);
     this.len = new Uint8Array(capacity);
     this.size = new Uint8Array(capacity);
     this.sub = new Uint8Array(capacity);
@@ -240,7 +250,7 @@ export function decodeInto(c: DecodeCache, slot: number, bytes: Uint8Array, avai
     return undefinedOpcode(c, slot, p);
   }
 
-  c.op[slot] = specialize && size === 4 ? specialize32(entry.op, isMem) : entry.op;
+  c.op[slot] = specialize && size === 4 ? specialize32(entry.op, isMem, entry.sub) : entry.op;
   // GE forms keep the destination in reg; the specialized handlers want it in rm.
   if (specialize && size === 4 && isMem === 0 && (entry.op === Op.ALU_GE || entry.op === Op.MOV_GE)) {
     const t = reg;
@@ -263,16 +273,22 @@ export function decodeInto(c: DecodeCache, slot: number, bytes: Uint8Array, avai
   c.prefix[slot] = prefix | (seg >= 0 ? PREFIX_SEG : 0);
   c.entry[slot] = entry.id;
   c.weight[slot] = 1;
+  packHeader(c, slot);
   return p;
 }
 
+/** Refresh a slot's packed header from its fields. */
+export function packHeader(c: DecodeCache, slot: number): void {
+  c.hdr[slot] = c.op[slot]! | (c.len[slot]! << H_LEN_SHIFT) | ((c.reg[slot]! & 7) << H_REG_SHIFT) | ((c.rm[slot]! & 7) << H_RM_SHIFT) | ((c.sub[slot]! & 15) << H_SUB_SHIFT);
+}
+
 /** The specialized handler for a 32-bit form, or the generic one. */
-function specialize32(op: Op, isMem: number): Op {
+function specialize32(op: Op, isMem: number, kind: number): Op {
   switch (op) {
     case Op.ALU_EG:
-      return isMem === 0 ? Op.ALU32_RR : op;
     case Op.ALU_GE:
-      return isMem === 0 ? Op.ALU32_RR : Op.ALU32_RM;
+      if (isMem === 1) return op === Op.ALU_GE ? Op.ALU32_RM : op;
+      return kind === ALU_ADD ? Op.ADD32_RR : kind === ALU_SUB || kind === ALU_CMP ? Op.SUB32_RR : kind === ALU_AND || kind === ALU_OR || kind === ALU_XOR ? Op.LOGIC32_RR : Op.ALU32_RR;
     case Op.ALU_EI:
       return isMem === 0 ? Op.ALU32_RI : op;
     case Op.MOV_EG:
@@ -307,6 +323,7 @@ function undefinedOpcode(c: DecodeCache, slot: number, len: number): number {
   c.entry[slot] = UD_ENTRY_ID;
   c.weight[slot] = 1;
   c.prefix[slot] = 0;
+  packHeader(c, slot);
   return len;
 }
 

@@ -1,7 +1,7 @@
 // Human-readable register dumps (stop messages, divergence reports, the stepper).
 import type { Cpu } from "./cpu.js";
 import { materializeFlags } from "./flags.js";
-import { C_CYCLES, C_RETIRED, REG_NAMES, SEG_NAMES, S_CPL, S_CR0, S_CR2, S_CR3, S_CR4, S_EFLAGS, S_EIP, S_GDTR_BASE, S_GDTR_LIMIT, S_IDTR_BASE, S_IDTR_LIMIT, S_SEL, S_TR_SEL } from "./state.js";
+import { C_CYCLES, REG_NAMES, SEG_NAMES, S_CPL, S_CR0, S_CR2, S_CR3, S_CR4, S_EFLAGS, S_EIP, S_GDTR_BASE, S_GDTR_LIMIT, S_IDTR_BASE, S_IDTR_LIMIT, S_SEL, S_TR_SEL } from "./state.js";
 
 const h = (v: number, w = 8): string => (v >>> 0).toString(16).padStart(w, "0");
 
@@ -35,6 +35,6 @@ export function dumpRegisters(cpu: Cpu): string {
     `  ${segs.join(" ")} tr=${h(s[S_TR_SEL]!, 4)}`,
     `  cr0=${h(s[S_CR0]!)} cr2=${h(s[S_CR2]!)} cr3=${h(s[S_CR3]!)} cr4=${h(s[S_CR4]!)}`,
     `  gdtr=${h(s[S_GDTR_BASE]!)}/${h(s[S_GDTR_LIMIT]!, 4)} idtr=${h(s[S_IDTR_BASE]!)}/${h(s[S_IDTR_LIMIT]!, 4)}`,
-    `  retired=${cpu.ctr[C_RETIRED]} cycles=${cpu.ctr[C_CYCLES]}`,
+    `  retired=${cpu.retired} cycles=${cpu.ctr[C_CYCLES]}`,
   ].join("\n");
 }

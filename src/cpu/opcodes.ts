@@ -2,7 +2,32 @@
 
 /** Interpreter handler for a decoded instruction. Dense small integers so the dispatch switch is a jump table. */
 export const enum Op {
-  UD = 0,
+  // The cases Cpu.runBlocks executes inline come first, so its switch is dense and compiles to a jump table.
+  // Specialized handlers the decoder substitutes for the commonest 32-bit forms (same semantics, fewer
+  // checks). They never appear in the table: the slot's entry id still names the real instruction.
+  // Register and load forms first: they cannot write memory, so runBlocks skips the attention check.
+  /** ALU kind `sub`: rm <- rm op reg (both registers). */
+  ALU32_RR,
+  /** ADD rm, reg / SUB or CMP rm, reg (sub = ALU kind) / AND OR XOR rm, reg: no second dispatch on the kind. */
+  ADD32_RR,
+  SUB32_RR,
+  LOGIC32_RR,
+  /** ALU kind `sub`: rm <- rm op imm. */
+  ALU32_RI,
+  /** ALU kind `sub`: reg <- reg op [ea]. */
+  ALU32_RM,
+  MOV32_RR,
+  MOV32_LOAD,
+  INC32_R,
+  DEC32_R,
+  POP32_R,
+  TEST32_RR,
+  JCC,
+  // From MOV32_STORE on, an instruction may store (self-modifying code) or touch devices: runBlocks checks attention.
+  MOV32_STORE,
+  PUSH32_R,
+  // Everything else: execute() in exec.ts.
+  UD,
   ALU_EG,
   ALU_GE,
   ALU_EI,
@@ -71,7 +96,6 @@ export const enum Op {
   JMP_E,
   JMP_FAR,
   JMP_FAR_E,
-  JCC,
   SETCC,
   LOOP,
   JECXZ,
@@ -112,22 +136,6 @@ export const enum Op {
   UD2,
   /** Not an x86 instruction: a fetch from a hooked address hands control to the host (the DBT dispatcher). */
   HOST_CALL,
-  // Specialized handlers the decoder substitutes for the commonest 32-bit forms (same semantics, fewer
-  // checks). They never appear in the table: the slot's entry id still names the real instruction.
-  /** ALU kind `sub`: rm <- rm op reg (both registers). */
-  ALU32_RR,
-  /** ALU kind `sub`: rm <- rm op imm. */
-  ALU32_RI,
-  /** ALU kind `sub`: reg <- reg op [ea]. */
-  ALU32_RM,
-  MOV32_RR,
-  MOV32_LOAD,
-  MOV32_STORE,
-  INC32_R,
-  DEC32_R,
-  PUSH32_R,
-  POP32_R,
-  TEST32_RR,
   COUNT,
 }
 

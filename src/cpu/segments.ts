@@ -165,8 +165,8 @@ export function commitCodeSegment(cpu: Cpu, sel: number, cpl: number): void {
   markAccessed(cpu, sel);
   requireFlat(cpu, SEG_CS, sel, cpu.descLo, cpu.descHi);
   commitSegment(cpu, SEG_CS, (sel & 0xfffc) | cpl, cpu.descLo, cpu.descHi);
+  // With flat segments only the privilege level can change what instruction fetches may reach.
   if (cpu.s[S_CPL] !== cpl) cpu.setCpl(cpl);
-  cpu.invalidateFetch();
 }
 
 function gp(cpu: Cpu, err: number): boolean {

@@ -56,8 +56,12 @@ export const STATE_WORDS = 48;
 export const C_CYCLES = 0;
 /** Host instructions executed (in DBT mode this includes code-cache instructions). */
 export const C_ICOUNT = 1;
-/** Guest instructions retired (each rep iteration counts as one, as under QEMU's -icount). */
-export const C_RETIRED = 2;
+/**
+ * Host instructions that retire no guest instruction (DBT glue in the code cache). Guest
+ * instructions retired = C_ICOUNT - C_HOST_ONLY (each rep iteration counts as one, as under QEMU's
+ * -icount); keeping the difference means native runs update one counter fewer per block.
+ */
+export const C_HOST_ONLY = 2;
 export const COUNTER_WORDS = 4;
 
 // EFLAGS (SDM 3A 2.3).

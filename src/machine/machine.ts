@@ -16,7 +16,6 @@ import { ExitCode, GuestStop } from "../errors.js";
 import {
   C_CYCLES,
   C_ICOUNT,
-  C_RETIRED,
   FLAG_IF,
   REG_EAX,
   REG_EBP,
@@ -191,7 +190,7 @@ export class Machine {
     return this.cpu.ctr[C_CYCLES]!;
   }
   get retired(): number {
-    return this.cpu.ctr[C_RETIRED]!;
+    return this.cpu.retired;
   }
   get hostInstructions(): number {
     return this.cpu.ctr[C_ICOUNT]!;

@@ -198,10 +198,23 @@ export class Mmu {
   // ---- accesses with an explicit privilege (descriptor tables, TSS, interrupt frames: SDM 3A 5.5 "implicit supervisor")
 
   readAs(la: number, size: number, user: boolean): number {
+    const e = this.tlb[la >>> PAGE_SHIFT]!;
+    if ((e & (user ? TLB_UR : TLB_SR)) !== 0 && (la & PAGE_MASK) <= PAGE_SIZE_ - size) {
+      const pa = (e & ~PAGE_MASK) | (la & PAGE_MASK);
+      return size === 4 ? this.dv.getInt32(pa, true) : size === 2 ? this.dv.getUint16(pa, true) : this.bytes[pa]!;
+    }
     return this.readSlow(la, size, user);
   }
 
   writeAs(la: number, v: number, size: number, user: boolean): void {
+    const e = this.tlb[la >>> PAGE_SHIFT]!;
+    if ((e & (user ? TLB_UW : TLB_SW)) !== 0 && (la & PAGE_MASK) <= PAGE_SIZE_ - size) {
+      const pa = (e & ~PAGE_MASK) | (la & PAGE_MASK);
+      if (size === 4) this.dv.setInt32(pa, v, true);
+      else if (size === 2) this.dv.setUint16(pa, v, true);
+      else this.bytes[pa] = v;
+      return;
+    }
     this.writeSlow(la, v, size, user);
   }
 
