@@ -8,6 +8,7 @@ import { ExitCode, KdbtError, UsageError } from "../errors.js";
 import { makeLogger } from "./log.js";
 import { runCommand } from "./run-command.js";
 import { formatSpeed, speedCommand } from "./speed-command.js";
+import { BENCH_MODES, benchCommand, formatBench } from "./bench-command.js";
 import { PRESET_NAMES } from "../cost/model.js";
 
 interface GlobalArgs {
@@ -67,6 +68,22 @@ export async function main(argv: string[]): Promise<number> {
             log,
           );
           exitCode = r.exitCode;
+        },
+      )
+      .command(
+        "bench",
+        "the guest kernel's workloads under each execution mode: cycles per operation (npm start runs this)",
+        (y) =>
+          y
+            .option("kernel", { type: "string", describe: "multiboot ELF kernel (default: the bundled guest kernel)" })
+            .option("workloads", { type: "string", default: "", describe: "comma-separated workloads (default: all)" })
+            .option("modes", { type: "string", default: BENCH_MODES.join(","), describe: `comma-separated modes: ${BENCH_MODES.join(", ")}` })
+            .option("cost", { type: "string", default: "default", describe: `cost model: ${PRESET_NAMES.join(" | ")} | FILE.json` })
+            .option("json", { type: "boolean", default: false, describe: "print the report as one JSON document" }),
+        (a) => {
+          const list = (s: string): string[] => s.split(",").map((x) => x.trim()).filter((x) => x.length > 0);
+          const report = benchCommand({ kernel: a.kernel, workloads: list(a.workloads), modes: list(a.modes), cost: a.cost });
+          process.stdout.write(a.json ? JSON.stringify(report, null, 2) + "\n" : formatBench(report));
         },
       )
       .command(
