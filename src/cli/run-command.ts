@@ -18,6 +18,8 @@ export interface RunArgs {
   ramMib: number;
   summaryJson?: string | undefined;
   quietSummary: boolean;
+  mode?: "native" | "precise";
+  asyncPolicy?: "rollback" | "defer";
 }
 
 export interface RunResult {
@@ -49,6 +51,8 @@ export function runCommand(args: RunArgs, log: Logger): RunResult {
     cost,
     ramBytes: args.ramMib << 20,
     onConsole: (b) => out.write(b),
+    mode: args.mode ?? "native",
+    asyncPolicy: args.asyncPolicy ?? "rollback",
   });
   log.info({ kernel: path, entry: machine.boot.entry, cmdline: machine.boot.cmdline, cost: cost.name }, "booting");
   const t0 = performance.now();

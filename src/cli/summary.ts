@@ -34,8 +34,8 @@ export interface RunSummary {
 
 export function summarize(m: Machine, kernel: string, cmdline: string, stop: string, hostSeconds: number): RunSummary {
   const vectors: VectorCount[] = [];
-  m.cpu.vectorCounts.forEach((count, v) => {
-    if (count > 0) vectors.push({ vector: v, name: vectorName(v), count, fromCpl0: m.cpu.vectorCountsCpl0[v]! });
+  m.stats.vectorCounts.forEach((count, v) => {
+    if (count > 0) vectors.push({ vector: v, name: vectorName(v), count, fromCpl0: m.stats.vectorCountsCpl0[v]! });
   });
   const exit = m.exitRequest;
   return {

@@ -27,6 +27,12 @@ export const CostModelSchema = z.strictObject({
     nop: cycles,
   }),
   memoryOperand: cycles,
+  /**
+   * Charge host instructions that retire no guest instruction (DBT glue in the code cache)? false:
+   * simulated time counts guest instructions only, as QEMU's -icount does, so a DBT run keeps the
+   * native run's timing exactly (the transparency tests rely on it).
+   */
+  chargeHostOnlyInstructions: z.boolean(),
   pageWalk: cycles,
   tlbEntries: z.number().int().min(1).max(1 << 20),
   delivery: z.strictObject({ samePrivilege: cycles, privilegeChange: cycles }),
@@ -93,6 +99,7 @@ export function cpuCosts(model: CostModel): CpuCosts {
   return {
     instr: { ...model.instructions },
     memOperand: model.memoryOperand,
+    chargeHostOnly: model.chargeHostOnlyInstructions,
     pageWalk: model.pageWalk,
     tlbEntries: model.tlbEntries,
     deliverSamePl: model.delivery.samePrivilege,

@@ -82,11 +82,26 @@ export class Cpu {
   /** Scratch slot for instructions that straddle a page boundary (never cached). */
   private readonly straddleSlot: number;
 
+  // ---- The DBT's narrow hooks (conventions §4: the CPU never imports the DBT).
   /** Linear pages whose fetch hands control to the host (the DBT's dispatcher entry points). */
   readonly hostPages = new Uint8Array(1 << 20);
   hostCall: (cpu: Cpu) => void = () => {
     throw new Error("host call without a handler");
   };
+  /**
+   * With kernel DBT, ring-0 code must never run outside the code cache: a CPL-0 fetch from any
+   * linear page outside this window hands control to hostCall instead (brief §3 "no escape").
+   */
+  ring0FetchWindow: { firstPage: number; lastPage: number } | null = null;
+  /** Defer policy: asked before an external interrupt is taken; true = not at a guest boundary yet. */
+  holdInterrupt: (() => boolean) | null = null;
+  /**
+   * Charge the hardware's delivery and IRET costs. The dispatcher turns it off while it re-delivers
+   * an event in software (it charges its own frame-rebuild cost instead).
+   */
+  chargeEventCosts = true;
+  /** When >= 0, the retired count deliveries report (the dispatcher re-delivering an earlier event). */
+  eventRetired = -1;
 
   stopCycle = Infinity;
   stopIcount = Infinity;
@@ -109,10 +124,6 @@ export class Cpu {
   readonly costs: CpuCosts;
   private readonly classCost: Float64Array;
   probe: CpuProbe = NULL_PROBE;
-  /** Deliveries per vector (for the run summary). */
-  readonly vectorCounts = new Float64Array(256);
-  /** Deliveries per vector that arrived while CPL was 0 (to check interrupts landed in kernel code). */
-  readonly vectorCountsCpl0 = new Float64Array(256);
   cr3Writes = 0;
 
   constructor(
@@ -458,6 +469,15 @@ export class Cpu {
     ctr[C_ICOUNT] += n;
   }
 
+  /**
+   * Decode and execute the instruction at EIP without caching it and without the ring-0 fetch
+   * window: the DBT dispatcher uses this to carry out a guest instruction it emulates (IRET,
+   * LIDT, SIDT, far JMP) exactly as the native CPU would, faults included.
+   */
+  interpretOne(): void {
+    this.stepUnblocked(this.s[S_EIP]!, BLOCK_UNBLOCKED);
+  }
+
   /** Instructions that live outside blocks: fetch faults, host calls, page-straddling and bus fetches. */
   private stepUnblocked(eip: number, code: number): void {
     if (code === BLOCK_FAULT) {
@@ -497,8 +517,14 @@ export class Cpu {
     const s = this.s;
     const ctr = this.ctr;
     if (ctr[C_CYCLES]! >= this.stopCycle || ctr[C_ICOUNT]! >= this.stopIcount) return RUN_DEADLINE;
-    const shadow = ctr[C_ICOUNT]! < this.shadowUntil;
+    const shadow = this.retired < this.shadowUntil;
     if (this.intr && (s[S_EFLAGS]! & FLAG_IF) !== 0 && !shadow) {
+      // Defer policy: run the current translation to its guest instruction boundary first.
+      if (this.holdInterrupt !== null && s[S_HALTED] === 0 && this.holdInterrupt()) {
+        this.stepOne();
+        this.recomputeAttention();
+        return -1;
+      }
       s[S_HALTED] = 0;
       const vector = this.intc.acknowledge();
       this.deliver(vector, EVENT_EXTERNAL, 0, s[S_EIP]!);
@@ -519,11 +545,12 @@ export class Cpu {
 
   /** SDM 3A 17.3.1.4: with TF set at the start of an instruction, #DB (a trap) follows its completion. */
   private stepTraced(): void {
-    const before = this.ctr[C_ICOUNT]!;
+    // Counted in retired guest instructions: code-cache glue (weight 0) must not trap under DBT.
+    const before = this.retired;
     const delivered = this.deliveries;
     this.stepOne();
     // No single-step trap if the instruction faulted or itself transferred through the IDT.
-    if (this.ctr[C_ICOUNT]! !== before && this.deliveries === delivered) {
+    if (this.retired !== before && this.deliveries === delivered) {
       this.deliver(EXC_DB, EVENT_EXCEPTION, 0, this.s[S_EIP]!);
     }
   }
@@ -565,7 +592,7 @@ export class Cpu {
       (this.intr && (s[S_EFLAGS]! & FLAG_IF) !== 0) ||
       (s[S_EFLAGS]! & FLAG_TF) !== 0 ||
       s[S_SEG_NULL_MASK] !== 0 ||
-      this.ctr[C_ICOUNT]! < this.shadowUntil;
+      this.retired < this.shadowUntil;
   }
 
   setIntr(level: boolean): void {
@@ -584,9 +611,14 @@ export class Cpu {
     this.attention = true;
   }
 
-  /** STI, MOV SS, POP SS: interrupts are inhibited until after the next instruction (SDM 3A 6.8.3). */
+  /**
+   * STI, MOV SS, POP SS: interrupts are inhibited until after the next instruction (SDM 3A 6.8.3).
+   * Measured in retired guest instructions, so under DBT the shadow covers the next guest
+   * instruction's whole translation, not just the next host instruction.
+   */
   startInterruptShadow(): void {
-    this.shadowUntil = this.ctr[C_ICOUNT]! + 2;
+    // The shadowing instruction itself retires when it completes, then one more must.
+    this.shadowUntil = this.retired + 2;
     this.attention = true;
   }
 
@@ -609,6 +641,11 @@ export class Cpu {
       return BLOCK_HOST;
     }
     if (lpn !== this.fetchPage) {
+      const w = this.ring0FetchWindow;
+      if (w !== null && this.s[S_CPL] === 0 && (lpn < w.firstPage || lpn > w.lastPage)) {
+        this.fetchPage = -1;
+        return BLOCK_HOST;
+      }
       const pa = this.mem.translate(la, false, this.mem.user);
       if (pa < 0) return BLOCK_FAULT;
       if (this.mem.lastWasBus) {
@@ -709,8 +746,8 @@ export class Cpu {
     const entry = id < OPCODES.length ? OPCODES[id] : undefined;
     const cls = entry ? CostClass[entry.cost] : CostClass.system;
     const hasMem = entry !== undefined && entry.implicitMem && (dc.isMem[slot] === 1 || !entry.hasModrm);
-    dc.cost[slot] = this.classCost[cls]! + (hasMem ? this.costs.memOperand : 0);
     dc.weight[slot] = pa >= 0 ? this.retireWeight(pa) : 1;
+    dc.cost[slot] = dc.weight[slot] === 0 && !this.costs.chargeHostOnly ? 0 : this.classCost[cls]! + (hasMem ? this.costs.memOperand : 0);
   }
 
   /** How many guest instructions the instruction at physical address pa retires (the DBT overrides). */
@@ -754,16 +791,10 @@ export class Cpu {
 
   deliver(vector: number, kind: number, errorCode: number, returnEip: number): void {
     materializeFlags(this.s);
-    const cpl = this.s[S_CPL]!;
     this.deliveries++;
     deliverEvent(this, vector, kind, errorCode, returnEip);
-    this.vectorCounts[this.lastDeliveredVector]++;
-    if (cpl === 0) this.vectorCountsCpl0[this.lastDeliveredVector]++;
     this.recomputeAttention();
   }
-
-  /** Set by deliverEvent: the vector actually delivered (after #DF promotion). */
-  lastDeliveredVector = 0;
 
   /** CPL changed (interrupt delivery, IRET, far jump): update memory privilege and the fetch cache. */
   setCpl(cpl: number): void {

@@ -28,6 +28,8 @@ export interface CpuCosts {
   };
   /** Surcharge for an instruction with a memory operand (explicit or implicit, such as PUSH). */
   memOperand: number;
+  /** Charge host instructions that retire no guest instruction (DBT glue)? */
+  chargeHostOnly: boolean;
   /** A TLB miss that walks the page tables. */
   pageWalk: number;
   tlbEntries: number;
@@ -54,6 +56,12 @@ export interface DeliveryInfo {
   /** ESP after the frame was pushed (where the frame starts). */
   frameEsp: number;
   privilegeChange: boolean;
+  /** The instruction being executed when the event was raised (an INT n's own address). */
+  insnEip: number;
+  /** Guest instructions retired before the event (an INT n or a faulting instruction not included). */
+  retired: number;
+  /** Simulated cycle of the event. */
+  cycle: number;
 }
 
 /** Observers of architectural events; the default does nothing, so tracing costs nothing when off. */

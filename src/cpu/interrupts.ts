@@ -74,6 +74,9 @@ const delivery: DeliveryInfo = {
   cr2: 0,
   frameEsp: 0,
   privilegeChange: false,
+  insnEip: 0,
+  retired: 0,
+  cycle: 0,
 };
 
 /**
@@ -87,10 +90,7 @@ export function deliverEvent(cpu: Cpu, vector: number, kind: number, errorCode: 
   let err = errorCode;
   let ret = returnEip;
   for (let attempt = 0; ; attempt++) {
-    if (tryDeliver(cpu, v, k, err, ret)) {
-      cpu.lastDeliveredVector = v;
-      return;
-    }
+    if (tryDeliver(cpu, v, k, err, ret)) return;
     const f = cpu.fault;
     const v2 = f.vector;
     const e2 = f.errorCode;
@@ -188,7 +188,7 @@ function tryDeliver(cpu: Cpu, v: number, kind: number, err: number, ret: number)
     requireFlat(cpu, SEG_SS, newSs, ssLo, cpu.descHi);
     commitSegment(cpu, SEG_SS, newSs, ssLo, cpu.descHi);
     s[REG_ESP] = frameEsp;
-    cpu.ctr[C_CYCLES] += cpu.costs.deliverPrivChange;
+    if (cpu.chargeEventCosts) cpu.ctr[C_CYCLES] += cpu.costs.deliverPrivChange;
   } else {
     const size = pushErr ? 16 : 12;
     frameEsp = (s[REG_ESP]! - size) | 0;
@@ -203,7 +203,7 @@ function tryDeliver(cpu: Cpu, v: number, kind: number, err: number, ret: number)
     mem.writeAs(p + 4, s[S_SEL + SEG_CS]!, 4, user);
     mem.writeAs(p + 8, pushedEflags, 4, user);
     s[REG_ESP] = frameEsp;
-    cpu.ctr[C_CYCLES] += cpu.costs.deliverSamePl;
+    if (cpu.chargeEventCosts) cpu.ctr[C_CYCLES] += cpu.costs.deliverSamePl;
   }
   cpu.descLo = csLo;
   cpu.descHi = csHi;
@@ -224,6 +224,9 @@ function tryDeliver(cpu: Cpu, v: number, kind: number, err: number, ret: number)
   delivery.cr2 = s[S_CR2]!;
   delivery.frameEsp = frameEsp;
   delivery.privilegeChange = toInner;
+  delivery.insnEip = cpu.insnEip;
+  delivery.retired = cpu.eventRetired >= 0 ? cpu.eventRetired : cpu.retired;
+  delivery.cycle = cpu.ctr[C_CYCLES]!;
   cpu.probe.onDelivery(delivery);
   return true;
 }
@@ -283,7 +286,7 @@ export function iret(cpu: Cpu): void {
     s[REG_ESP] = (esp + 12) | 0;
     s[S_EIP] = newEip;
     writeEflags(cpu, newFlags, mask);
-    cpu.ctr[C_CYCLES] += cpu.costs.iretSamePl;
+    if (cpu.chargeEventCosts) cpu.ctr[C_CYCLES] += cpu.costs.iretSamePl;
     cpu.probe.onIret(cpl, cpl, newEip);
     return;
   }
@@ -313,7 +316,7 @@ export function iret(cpu: Cpu): void {
   s[REG_ESP] = newEsp;
   s[S_EIP] = newEip;
   nullInaccessibleSegments(cpu, rpl);
-  cpu.ctr[C_CYCLES] += cpu.costs.iretPrivChange;
+  if (cpu.chargeEventCosts) cpu.ctr[C_CYCLES] += cpu.costs.iretPrivChange;
   cpu.probe.onIret(cpl, rpl, newEip);
 }
 

@@ -16,6 +16,30 @@ const ArchitecturalVector = z.strictObject({
   doubleFaultClass: DoubleFaultClass,
 });
 
+const u32 = z.number().int().min(0).max(0xffffffff);
+
+/** The DBT monitor region's layout (brief §0: kept with the vectors so every report reads one file). */
+export const ShadowLayoutSchema = z
+  .strictObject({
+    $comment: z.string().optional(),
+    monitorBase: u32,
+    monitorBytes: u32,
+    shadowIdtOffset: u32,
+    spillOffset: u32,
+    hostEntriesOffset: u32,
+    hostEntriesBytes: u32,
+    interruptStubStride: z.number().int().min(1),
+    fixedEntriesOffset: u32,
+    entryRecordsOffset: u32,
+    codeCacheOffset: u32,
+    codeCacheBytes: u32,
+  })
+  .refine((l) => l.monitorBase + l.monitorBytes === 2 ** 32, "the monitor region must end at the top of the address space")
+  .refine((l) => l.monitorBase % (4 << 20) === 0, "the monitor region must start on a 4 MiB boundary")
+  .refine((l) => l.codeCacheOffset + l.codeCacheBytes <= l.monitorBytes && l.hostEntriesOffset + l.hostEntriesBytes <= l.monitorBytes, "regions must fit the monitor")
+  .refine((l) => l.interruptStubStride * 256 <= l.fixedEntriesOffset && l.fixedEntriesOffset < l.entryRecordsOffset && l.entryRecordsOffset < l.hostEntriesBytes, "host entry sub-regions must not overlap");
+export type ShadowLayout = z.infer<typeof ShadowLayoutSchema>;
+
 export const VectorTableSchema = z.strictObject({
   $comment: z.string().optional(),
   source: z.string(),
@@ -28,6 +52,7 @@ export const VectorTableSchema = z.strictObject({
     savedEip: z.literal("after"),
     doubleFaultClass: z.literal("benign"),
   }),
+  shadow: ShadowLayoutSchema,
 });
 
 export type VectorClassName = z.infer<typeof VectorClass>;
@@ -43,9 +68,13 @@ export interface VectorInfo {
   readonly doubleFaultClass: DoubleFaultClassName;
 }
 
+const TABLE = VectorTableSchema.parse(JSON.parse(readFileSync(fileURLToPath(new URL("../../idt/vectors.json", import.meta.url)), "utf8")));
+
+/** The monitor region and shadow IDT layout from idt/vectors.json. */
+export const SHADOW_LAYOUT: ShadowLayout = TABLE.shadow;
+
 function loadVectorTable(): VectorInfo[] {
-  const path = fileURLToPath(new URL("../../idt/vectors.json", import.meta.url));
-  const table = VectorTableSchema.parse(JSON.parse(readFileSync(path, "utf8")));
+  const table = TABLE;
   table.architectural.forEach((v, i) => {
     if (v.vector !== i) throw new Error(`idt/vectors.json: entry ${i} has vector ${v.vector}`);
   });

@@ -13,6 +13,9 @@ import { commitSegment } from "../cpu/segments.js";
 import { syncPaging } from "../cpu/system.js";
 import { CC_EFLAGS } from "../cpu/flags.js";
 import { ExitCode, GuestStop } from "../errors.js";
+import { DeliveryStats } from "./delivery-stats.js";
+import { Dbt, MONITOR_BYTES } from "../dbt/dbt.js";
+import type { AsyncPolicy } from "../trace/format.js";
 import {
   C_CYCLES,
   C_ICOUNT,
@@ -58,6 +61,9 @@ export interface MachineOptions {
   hiddenBytes?: number;
   /** COM1 output, byte by byte. */
   onConsole?: (byte: number) => void;
+  /** native: the CPU runs the kernel's code; precise: kernel DBT with PC rewrite and rollback. */
+  mode?: "native" | "precise";
+  asyncPolicy?: AsyncPolicy;
 }
 
 export type StopReason = "exit" | "max-cycles";
@@ -79,19 +85,26 @@ export class Machine {
   readonly post: PostPort;
   readonly boot: MultibootBoot;
   readonly cost: CostModel;
+  /** Guest-visible deliveries per vector. */
+  readonly stats = new DeliveryStats();
   exitRequest: DebugExitRequest | null = null;
+  /** The kernel DBT, in DBT modes. */
+  readonly dbt: Dbt | null = null;
+  readonly mode: "native" | "precise";
   /** Cycles the CPU spent halted waiting for an interrupt. */
   idleCycles = 0;
 
   constructor(opts: MachineOptions) {
     this.cost = opts.cost;
     const ram = opts.ramBytes ?? DEFAULT_RAM_BYTES;
-    this.phys = new PhysicalMemory(ram, opts.hiddenBytes ?? 0);
+    this.mode = opts.mode ?? "native";
+    this.phys = new PhysicalMemory(ram, (opts.hiddenBytes ?? 0) + (this.mode === "native" ? 0 : MONITOR_BYTES));
     const onConsole = opts.onConsole ?? ((): void => {});
     let cpu: Cpu | null = null;
     this.pic = new Pic({ onIntrChange: (level) => cpu?.setIntr(level) });
     this.bus = new IoBus();
     this.cpu = cpu = new Cpu(this.phys, this.bus, this.pic, cpuCosts(opts.cost));
+    cpu.probe = this.stats;
     const clock = { now: (): number => this.cpu.ctr[C_CYCLES]!, cpuHz: opts.cost.cpuHz };
     this.pit = new Pit({ clock, irq0: this.pic.irq(0) });
     this.uart = new Uart16550({ onTransmit: onConsole });
@@ -108,6 +121,10 @@ export class Machine {
     applySeaBiosPitState(this.pit);
     this.boot = loadMultiboot(opts.kernelImage, opts.kernelName, opts.cmdline, ram, (addr, bytes) => this.phys.load(addr, bytes));
     this.enterKernel();
+    if (this.mode === "precise") {
+      this.dbt = new Dbt(cpu, this.phys, opts.cost, { asyncPolicy: opts.asyncPolicy ?? "rollback" });
+      this.dbt.start();
+    }
   }
 
   /** The register state QEMU's multiboot option ROM leaves at the kernel entry. */
@@ -164,6 +181,7 @@ export class Machine {
       cpu.stopCycle = Math.min(pit.nextEventCycle(), maxCycles);
       const r = cpu.run();
       if (r === RUN_STOP) return { reason: "exit", exit: this.exitRequest };
+      this.dbt?.afterRun();
       if (cpu.s[S_HALTED] !== 0 && !(cpu.intr && (cpu.s[S_EFLAGS]! & FLAG_IF) !== 0)) this.idle(maxCycles);
     }
   }

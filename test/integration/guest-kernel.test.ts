@@ -30,11 +30,11 @@ describe("guest kernel on kdbt", () => {
 
   // Each workload alone, small iteration counts, and what the run summary must show about it.
   const cases: [name: string, iters: number, check: (m: ReturnType<typeof runKdbt>["machine"], iters: number) => void][] = [
-    ["syscall", 300, (m, n) => expect(m.cpu.vectorCounts[SYSCALL]).toBeGreaterThanOrEqual(n)],
-    ["pagefault", 300, (m, n) => expect(m.cpu.vectorCounts[EXC_PF]).toBeGreaterThanOrEqual(n)],
-    ["divzero", 300, (m, n) => expect(m.cpu.vectorCounts[EXC_DE]).toBe(n)],
-    ["fixup", 300, (m, n) => expect(m.cpu.vectorCountsCpl0[EXC_PF]).toBe(n)],
-    ["timer", 100, (m) => expect(m.cpu.vectorCountsCpl0[IRQ0]).toBeGreaterThan(5)],
+    ["syscall", 300, (m, n) => expect(m.stats.vectorCounts[SYSCALL]).toBeGreaterThanOrEqual(n)],
+    ["pagefault", 300, (m, n) => expect(m.stats.vectorCounts[EXC_PF]).toBeGreaterThanOrEqual(n)],
+    ["divzero", 300, (m, n) => expect(m.stats.vectorCounts[EXC_DE]).toBe(n)],
+    ["fixup", 300, (m, n) => expect(m.stats.vectorCountsCpl0[EXC_PF]).toBe(n)],
+    ["timer", 100, (m) => expect(m.stats.vectorCountsCpl0[IRQ0]).toBeGreaterThan(5)],
     ["ctxswitch", 300, (m, n) => expect(m.cpu.cr3Writes).toBeGreaterThanOrEqual(n)],
     ["smc", 50, (m, n) => expect(m.cpu.smcInvalidations).toBeGreaterThanOrEqual(n)],
     ["ptewrite", 300, (m, n) => expect(m.cpu.mem.stats.invlpgs).toBeGreaterThanOrEqual(n)],
@@ -52,7 +52,7 @@ describe("guest kernel on kdbt", () => {
 
   it("timer interrupts land in ring 0 in the timer workload", () => {
     const run = runKdbt({ cmdline: "workload=timer iters=100" });
-    expect(run.machine.cpu.vectorCounts[IRQ0]).toBe(run.machine.cpu.vectorCountsCpl0[IRQ0]);
+    expect(run.machine.stats.vectorCounts[IRQ0]).toBe(run.machine.stats.vectorCountsCpl0[IRQ0]);
   });
 
   it("an unknown workload or a malformed command line gets a message and the bad-command-line exit", () => {

@@ -1,0 +1,42 @@
+// The monitor region's addresses, derived once from the layout in idt/vectors.json.
+import { SHADOW_LAYOUT } from "../cpu/vectors.js";
+import { PAGE_SHIFT } from "../mem/physical.js";
+
+const L = SHADOW_LAYOUT;
+
+export const MONITOR_BASE = L.monitorBase;
+export const MONITOR_BYTES = L.monitorBytes;
+export const SHADOW_IDT = (L.monitorBase + L.shadowIdtOffset) >>> 0;
+/** Spill slots (per-CPU scratch): slot 0 holds an indirect branch target or a popped return address. */
+export const SPILL = (L.monitorBase + L.spillOffset) >>> 0;
+export const HOST_ENTRIES = (L.monitorBase + L.hostEntriesOffset) >>> 0;
+export const HOST_ENTRIES_END = HOST_ENTRIES + L.hostEntriesBytes;
+export const INTERRUPT_STUB_STRIDE = L.interruptStubStride;
+/** Fixed dispatcher entries, one address each. */
+export const ENTRY_INDIRECT = (HOST_ENTRIES + L.fixedEntriesOffset) >>> 0;
+/** Entry records (exit stubs and emulation entries): record n is at ENTRY_RECORDS + 4n. */
+export const ENTRY_RECORDS = (HOST_ENTRIES + L.entryRecordsOffset) >>> 0;
+export const MAX_ENTRY_RECORDS = Math.floor((L.hostEntriesBytes - L.entryRecordsOffset) / 4);
+export const CODE_CACHE = (L.monitorBase + L.codeCacheOffset) >>> 0;
+export const CODE_CACHE_BYTES = L.codeCacheBytes;
+/** One past the cache's last byte; the cache may end at the top of the address space, so no `>>> 0` (2^32 wraps to 0). */
+export const CODE_CACHE_END = CODE_CACHE + CODE_CACHE_BYTES;
+
+export const MONITOR_FIRST_PAGE = MONITOR_BASE >>> PAGE_SHIFT;
+export const MONITOR_LAST_PAGE = (MONITOR_BASE + MONITOR_BYTES - 1) >>> PAGE_SHIFT;
+
+export function interruptStub(vector: number): number {
+  return (HOST_ENTRIES + vector * INTERRUPT_STUB_STRIDE) >>> 0;
+}
+
+export function isHostEntry(la: number): boolean {
+  return la >>> 0 >= HOST_ENTRIES && la >>> 0 < HOST_ENTRIES_END;
+}
+
+export function isCodeCache(la: number): boolean {
+  return la >>> 0 >= CODE_CACHE && la >>> 0 < CODE_CACHE_END;
+}
+
+export function isMonitor(la: number): boolean {
+  return la >>> 0 >= MONITOR_BASE;
+}
