@@ -28,8 +28,28 @@ export interface RunSummary {
   tlbFlushes: number;
   pageWalks: number;
   selfModifyingCodeInvalidations: number;
+  mode: string;
+  asyncPolicy: string | null;
+  /** Kernel DBT counters (DBT modes only). */
+  dbt: DbtSummary | null;
   /** Host-dependent: excluded from determinism checks. */
   host: { seconds: number; guestMips: number };
+}
+
+export interface DbtSummary {
+  blocksTranslated: number;
+  guestInstructionsTranslated: number;
+  hostInstructionsEmitted: number;
+  codeCacheBytes: number;
+  hostInstructionsExecuted: number;
+  dispatcherEntries: Record<string, number>;
+  rollbacks: Record<string, number>;
+  indirectHits: number;
+  indirectMisses: number;
+  links: number;
+  invalidations: number;
+  flushes: number;
+  dispatcherCycles: Record<string, number>;
 }
 
 export function summarize(m: Machine, kernel: string, cmdline: string, stop: string, hostSeconds: number): RunSummary {
@@ -38,6 +58,24 @@ export function summarize(m: Machine, kernel: string, cmdline: string, stop: str
     if (count > 0) vectors.push({ vector: v, name: vectorName(v), count, fromCpl0: m.stats.vectorCountsCpl0[v]! });
   });
   const exit = m.exitRequest;
+  const d = m.dbt?.dispatcher;
+  const dbt: DbtSummary | null = d
+    ? {
+        blocksTranslated: d.cache.stats.blocks,
+        guestInstructionsTranslated: d.cache.stats.guestInstructions,
+        hostInstructionsEmitted: d.cache.stats.hostInstructions,
+        codeCacheBytes: d.cache.stats.bytes,
+        hostInstructionsExecuted: m.hostInstructions,
+        dispatcherEntries: { ...d.stats.entries },
+        rollbacks: { ...d.stats.rollbacks },
+        indirectHits: d.stats.indirectHits,
+        indirectMisses: d.stats.indirectMisses,
+        links: d.cache.stats.links,
+        invalidations: d.cache.stats.invalidations,
+        flushes: d.cache.stats.flushes,
+        dispatcherCycles: { ...d.cycles },
+      }
+    : null;
   return {
     kernel,
     cmdline,
@@ -55,6 +93,9 @@ export function summarize(m: Machine, kernel: string, cmdline: string, stop: str
     tlbFlushes: m.cpu.mem.stats.flushes,
     pageWalks: m.cpu.mem.stats.walks,
     selfModifyingCodeInvalidations: m.cpu.smcInvalidations,
+    mode: m.mode,
+    asyncPolicy: m.dbt ? m.dbt.options.asyncPolicy : null,
+    dbt,
     host: { seconds: hostSeconds, guestMips: hostSeconds > 0 ? m.hostInstructions / hostSeconds / 1e6 : 0 },
   };
 }
@@ -81,7 +122,22 @@ export function formatSummary(s: RunSummary): string {
   } else {
     lines.push("  interrupts and exceptions: none");
   }
-  lines.push(`  cr3 writes ${fmt(s.cr3Writes)}, tlb flushes ${fmt(s.tlbFlushes)}, page walks ${fmt(s.pageWalks)}, smc invalidations ${fmt(s.selfModifyingCodeInvalidations)}`);
+  lines.push(`  cr3 writes ${fmt(s.cr3Writes)}, tlb flushes ${fmt(s.tlbFlushes)}, page walks ${fmt(s.pageWalks)}, decode-cache invalidations ${fmt(s.selfModifyingCodeInvalidations)}`);
+  const d = s.dbt;
+  if (d) {
+    const list = (r: Record<string, number>): string =>
+      Object.entries(r)
+        .filter(([, n]) => n > 0)
+        .map(([k, n]) => `${k} ${fmt(n)}`)
+        .join(", ") || "none";
+    lines.push(`  kernel DBT (${s.mode}, async policy ${s.asyncPolicy}):`);
+    lines.push(`    translated ${fmt(d.blocksTranslated)} blocks, ${fmt(d.guestInstructionsTranslated)} guest -> ${fmt(d.hostInstructionsEmitted)} host instructions, code cache ${fmt(d.codeCacheBytes)} bytes`);
+    lines.push(`    host instructions executed ${fmt(d.hostInstructionsExecuted)} for ${fmt(s.instructionsRetired)} guest instructions retired`);
+    lines.push(`    dispatcher entries: ${list(d.dispatcherEntries)}`);
+    lines.push(`    rollbacks by template: ${list(d.rollbacks)}`);
+    lines.push(`    indirect lookups: ${fmt(d.indirectHits)} hits, ${fmt(d.indirectMisses)} misses; links ${fmt(d.links)}, invalidations ${fmt(d.invalidations)}, flushes ${fmt(d.flushes)}`);
+    lines.push(`    dispatcher cycles: ${list(d.dispatcherCycles)}`);
+  }
   lines.push(`  host: ${s.host.seconds.toFixed(3)} s, ${s.host.guestMips.toFixed(1)} guest MIPS`);
   return lines.join("\n") + "\n";
 }

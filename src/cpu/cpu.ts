@@ -55,7 +55,7 @@ const BLOCK_UNBLOCKED = -3;
 const ENTRY_ATTRS = Uint16Array.from(OPCODES, (e) => e.attrs);
 
 /** Why run() returned control to the machine. */
-export const RUN_DEADLINE = 0; // reached stopCycle or stopIcount
+export const RUN_DEADLINE = 0; // reached stopCycle, stopIcount or stopRetired
 export const RUN_YIELD = 1; // a device may have changed its schedule (OUT, HLT, ...)
 export const RUN_STOP = 2; // stop requested (debug exit)
 
@@ -104,7 +104,10 @@ export class Cpu {
   eventRetired = -1;
 
   stopCycle = Infinity;
+  /** Stop before the host instruction that would make C_ICOUNT exceed this (fault injection points). */
   stopIcount = Infinity;
+  /** Stop at the guest instruction boundary where this many guest instructions have retired (replay). */
+  stopRetired = Infinity;
   /** Something needs a look before the next instruction (pending IRQ, TF, HLT, shadow, stop, null segment). */
   attention = false;
   /** The PIC's INTR output. */
@@ -160,14 +163,14 @@ export class Cpu {
         if (r >= 0) return r;
         continue;
       }
-      const r = this.runBlocks(this.stopCycle, this.stopIcount, false);
+      const r = this.runBlocks(this.stopCycle, this.stopIcount, this.stopRetired, false);
       if (r >= 0) return r;
     }
   }
 
   /** Execute one instruction, whatever it is (single-stepping, TF, checked segments, debugger views). */
   stepOne(): void {
-    this.runBlocks(Infinity, Infinity, true);
+    this.runBlocks(Infinity, Infinity, Infinity, true);
   }
 
   /**
@@ -177,7 +180,7 @@ export class Cpu {
    * the exact instruction boundary. The commonest 32-bit forms are executed inline; everything else
    * through execute(). EIP and insnEip are stored only where something can observe them.
    */
-  private runBlocks(stopCycle: number, stopIcount: number, single: boolean): number {
+  private runBlocks(stopCycle: number, stopIcount: number, stopRetired: number, single: boolean): number {
     const s = this.s;
     const ctr = this.ctr;
     const f = this.fault;
@@ -185,7 +188,7 @@ export class Cpu {
     const mem = this.mem;
     const hdr = dc.hdr;
     const blocks = this.blocks;
-    const icountLimited = single || stopIcount !== Infinity;
+    const icountLimited = single || stopIcount !== Infinity || stopRetired !== Infinity;
     // Completed blocks' cycles, instructions and host-only instructions not yet added to ctr: kept in
     // registers, flushed before anything that can read the counters (generic instructions, faults, returns).
     let pc = 0;
@@ -203,7 +206,7 @@ export class Cpu {
             ctr[C_HOST_ONLY] += ph;
             pc = pi = ph = 0;
           }
-          if (ctr[C_CYCLES]! >= stopCycle || ctr[C_ICOUNT]! >= stopIcount) return RUN_DEADLINE;
+          if (ctr[C_CYCLES]! >= stopCycle || ctr[C_ICOUNT]! >= stopIcount || this.retired >= stopRetired) return RUN_DEADLINE;
           this.stepUnblocked(eip, b);
           if (single || this.attention) return -1;
           continue;
@@ -214,14 +217,17 @@ export class Cpu {
       let n = blocks[bi + B_COUNT]!;
       let cost = blocks[bi + B_COST]!;
       let weight = blocks[bi + B_WEIGHT]!;
-      if (ctr[C_CYCLES]! + pc + cost > stopCycle || (icountLimited && (single || ctr[C_ICOUNT]! + pi + n > stopIcount))) {
+      if (
+        ctr[C_CYCLES]! + pc + cost > stopCycle ||
+        (icountLimited && (single || ctr[C_ICOUNT]! + pi + n > stopIcount || ctr[C_ICOUNT]! + pi - ctr[C_HOST_ONLY]! - ph + weight > stopRetired))
+      ) {
         if (pi !== 0) {
           ctr[C_CYCLES] += pc;
           ctr[C_ICOUNT] += pi;
           ctr[C_HOST_ONLY] += ph;
           pc = pi = ph = 0;
         }
-        if (ctr[C_CYCLES]! >= stopCycle || ctr[C_ICOUNT]! >= stopIcount) return RUN_DEADLINE;
+        if (ctr[C_CYCLES]! >= stopCycle || ctr[C_ICOUNT]! >= stopIcount || this.retired >= stopRetired) return RUN_DEADLINE;
         n = 1;
         cost = dc.cost[first]!;
         weight = dc.weight[first]!;
@@ -516,7 +522,7 @@ export class Cpu {
     }
     const s = this.s;
     const ctr = this.ctr;
-    if (ctr[C_CYCLES]! >= this.stopCycle || ctr[C_ICOUNT]! >= this.stopIcount) return RUN_DEADLINE;
+    if (ctr[C_CYCLES]! >= this.stopCycle || ctr[C_ICOUNT]! >= this.stopIcount || this.retired >= this.stopRetired) return RUN_DEADLINE;
     const shadow = this.retired < this.shadowUntil;
     if (this.intr && (s[S_EFLAGS]! & FLAG_IF) !== 0 && !shadow) {
       // Defer policy: run the current translation to its guest instruction boundary first.

@@ -101,7 +101,9 @@ export class Dispatcher implements CpuProbe {
   /** The CPU fetched from a dispatcher entry (or a ring-0 fetch escaped the code cache). */
   hostCall(): void {
     const eip = this.cpu.s[S_EIP]! >>> 0;
-    this.charge("dispatcherEntryExit", this.cost.dispatcher.entry + this.cost.dispatcher.exit);
+    // An indirect-branch lookup that hits stays in the code cache in a real DBT (DynamoRIO's inline
+    // lookup); every other entry is a full context switch into the dispatcher and back.
+    if (eip !== ENTRY_INDIRECT) this.charge("dispatcherEntryExit", this.cost.dispatcher.entry + this.cost.dispatcher.exit);
     if (eip >= HOST_ENTRIES && eip < HOST_ENTRIES + 256 * INTERRUPT_STUB_STRIDE) {
       this.onInterrupt((eip - HOST_ENTRIES) / INTERRUPT_STUB_STRIDE);
     } else if (eip === ENTRY_INDIRECT) {
@@ -141,6 +143,7 @@ export class Dispatcher implements CpuProbe {
       this.charge("indirectLookups", this.cost.dispatcher.indirectHit);
     } else {
       this.stats.indirectMisses++;
+      this.charge("dispatcherEntryExit", this.cost.dispatcher.entry + this.cost.dispatcher.exit);
       this.charge("indirectLookups", this.cost.dispatcher.indirectMiss);
     }
     this.goTo(target);

@@ -66,7 +66,7 @@ export interface MachineOptions {
   asyncPolicy?: AsyncPolicy;
 }
 
-export type StopReason = "exit" | "max-cycles";
+export type StopReason = "exit" | "max-cycles" | "stop-point";
 
 export interface RunOutcome {
   reason: StopReason;
@@ -167,22 +167,32 @@ export class Machine {
   }
 
   /**
-   * Run until the guest writes to isa-debug-exit or `maxCycles` pass. A triple fault or an
-   * unsupported feature throws GuestStop; a halt nothing can wake throws GuestStop("hung").
+   * Run until the guest writes to isa-debug-exit, `maxCycles` pass, or a stop point is reached: a
+   * host instruction count (fault injection) or a retired guest instruction count (replay), both
+   * exact instruction boundaries. A triple fault or an unsupported feature throws GuestStop; a halt
+   * nothing can wake throws GuestStop("hung").
    */
-  run(maxCycles = Infinity): RunOutcome {
+  run(maxCycles = Infinity, stop: { icount?: number; retired?: number } = {}): RunOutcome {
     const cpu = this.cpu;
     const ctr = cpu.ctr;
     const pit = this.pit;
-    for (;;) {
-      pit.advanceTo(ctr[C_CYCLES]!);
-      if (cpu.stopRequested) return { reason: "exit", exit: this.exitRequest };
-      if (ctr[C_CYCLES]! >= maxCycles) return { reason: "max-cycles", exit: null };
-      cpu.stopCycle = Math.min(pit.nextEventCycle(), maxCycles);
-      const r = cpu.run();
-      if (r === RUN_STOP) return { reason: "exit", exit: this.exitRequest };
-      this.dbt?.afterRun();
-      if (cpu.s[S_HALTED] !== 0 && !(cpu.intr && (cpu.s[S_EFLAGS]! & FLAG_IF) !== 0)) this.idle(maxCycles);
+    cpu.stopIcount = stop.icount ?? Infinity;
+    cpu.stopRetired = stop.retired ?? Infinity;
+    try {
+      for (;;) {
+        pit.advanceTo(ctr[C_CYCLES]!);
+        if (cpu.stopRequested) return { reason: "exit", exit: this.exitRequest };
+        if (ctr[C_CYCLES]! >= maxCycles) return { reason: "max-cycles", exit: null };
+        if (ctr[C_ICOUNT]! >= cpu.stopIcount || cpu.retired >= cpu.stopRetired) return { reason: "stop-point", exit: null };
+        cpu.stopCycle = Math.min(pit.nextEventCycle(), maxCycles);
+        const r = cpu.run();
+        if (r === RUN_STOP) return { reason: "exit", exit: this.exitRequest };
+        this.dbt?.afterRun();
+        if (cpu.s[S_HALTED] !== 0 && !(cpu.intr && (cpu.s[S_EFLAGS]! & FLAG_IF) !== 0)) this.idle(maxCycles);
+      }
+    } finally {
+      cpu.stopIcount = Infinity;
+      cpu.stopRetired = Infinity;
     }
   }
 

@@ -49,6 +49,7 @@ export class Mmu {
   private readonly bytes: Uint8Array;
   private readonly i32: Int32Array;
   private readonly dv: DataView;
+  private readonly touched: Uint8Array;
 
   paging = false;
   writeProtect = false;
@@ -77,6 +78,7 @@ export class Mmu {
     this.bytes = phys.bytes;
     this.i32 = phys.i32;
     this.dv = phys.dv;
+    this.touched = phys.touched;
     // A page that starts holding code loses its cached write permission so stores reach the SMC check.
     phys.onNewCodePage(() => this.flush());
   }
@@ -142,6 +144,7 @@ export class Mmu {
     const e = this.tlb[la >>> PAGE_SHIFT]!;
     if ((e & this.wmask) !== 0) {
       this.bytes[(e & ~PAGE_MASK) | (la & PAGE_MASK)] = v;
+      this.touched[e >>> PAGE_SHIFT] = 1;
       return;
     }
     this.writeSlow(la, v, 1, this.user);
@@ -151,6 +154,7 @@ export class Mmu {
     const e = this.tlb[la >>> PAGE_SHIFT]!;
     if ((e & this.wmask) !== 0 && (la & PAGE_MASK) <= PAGE_MASK - 1) {
       this.dv.setUint16((e & ~PAGE_MASK) | (la & PAGE_MASK), v, true);
+      this.touched[e >>> PAGE_SHIFT] = 1;
       return;
     }
     this.writeSlow(la, v, 2, this.user);
@@ -162,6 +166,7 @@ export class Mmu {
       const pa = (e & ~PAGE_MASK) | (la & PAGE_MASK);
       if ((pa & 3) === 0) this.i32[pa >> 2] = v;
       else this.dv.setInt32(pa, v, true);
+      this.touched[e >>> PAGE_SHIFT] = 1;
       return;
     }
     this.writeSlow(la, v, 4, this.user);
@@ -213,9 +218,38 @@ export class Mmu {
       if (size === 4) this.dv.setInt32(pa, v, true);
       else if (size === 2) this.dv.setUint16(pa, v, true);
       else this.bytes[pa] = v;
+      this.touched[e >>> PAGE_SHIFT] = 1;
       return;
     }
     this.writeSlow(la, v, size, user);
+  }
+
+  // ---- observers (traces, state hashes, teaching views): no TLB fills, no A/D bits, no faults
+
+  /** Physical address of `la` for a supervisor read under the current paging mode, or -1; changes nothing. */
+  peek(la: number): number {
+    la >>>= 0;
+    const mon = this.monitor;
+    if (mon !== null && la - mon.linBase >= 0 && la - mon.linBase < mon.size) return mon.physBase + (la - mon.linBase);
+    if (!this.paging) return la < this.phys.guestSize ? la : -1;
+    const pde = this.readTable(((this.cr3 & ~PAGE_MASK) + ((la >>> 22) << 2)) >>> 0);
+    if ((pde & PTE_P) === 0) return -1;
+    if ((pde & PDE_PS) !== 0 && this.pse) return (((pde & 0xffc00000) | (la & 0x003fffff)) >>> 0) < this.phys.guestSize ? ((pde & 0xffc00000) | (la & 0x003fffff)) >>> 0 : -1;
+    const pte = this.readTable(((pde & ~PAGE_MASK) + (((la >>> 12) & 0x3ff) << 2)) >>> 0);
+    if ((pte & PTE_P) === 0) return -1;
+    const pa = ((pte & ~PAGE_MASK) >>> 0) + (la & PAGE_MASK);
+    return pa < this.phys.guestSize || (mon !== null && pa >= mon.physBase) ? pa : -1;
+  }
+
+  /** A dword at `la` as a supervisor read would see it, or `fallback` if unmapped; changes nothing. */
+  peek32(la: number, fallback = 0): number {
+    const a = this.peek(la);
+    const b = this.peek((la + 3) | 0);
+    if (a < 0 || b < 0) return fallback;
+    if ((a & PAGE_MASK) <= PAGE_MASK - 3) return this.dv.getInt32(a, true);
+    let v = 0;
+    for (let i = 0; i < 4; i++) v |= this.bytes[this.peek((la + i) | 0)]! << (8 * i);
+    return v;
   }
 
   // ---- slow paths

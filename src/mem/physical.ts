@@ -19,6 +19,11 @@ export class PhysicalMemory {
    * which is how self-modifying code stays correct (as QEMU's tb_invalidate_phys_page_range).
    */
   readonly codeBytes: (Uint8Array | undefined)[];
+  /**
+   * Pages ever written (by the guest, a loader or a device): the guest-visible memory state is the
+   * contents of these, so state hashes need not read untouched RAM.
+   */
+  readonly touched: Uint8Array;
   private readonly listeners: CodeWriteListener[] = [];
   /** Told when a page gains its first code byte, so cached write permissions can be revoked. */
   private readonly newCodePageListeners: CodeWriteListener[] = [];
@@ -35,6 +40,7 @@ export class PhysicalMemory {
     this.i32 = new Int32Array(buf);
     this.dv = new DataView(buf);
     this.codeBytes = new Array<Uint8Array | undefined>(this.size >>> PAGE_SHIFT).fill(undefined);
+    this.touched = new Uint8Array(this.size >>> PAGE_SHIFT);
   }
 
   onCodeWrite(listener: CodeWriteListener): void {
@@ -98,16 +104,21 @@ export class PhysicalMemory {
   /** Stores with self-modifying-code detection. */
   write8(pa: number, v: number): void {
     if (pa >= this.size) return;
+    this.touched[pa >>> PAGE_SHIFT] = 1;
     this.checkCodeWrite(pa, 1);
     this.bytes[pa] = v;
   }
   write16(pa: number, v: number): void {
     if (pa + 1 >= this.size) return;
+    this.touched[pa >>> PAGE_SHIFT] = 1;
+    this.touched[(pa + 1) >>> PAGE_SHIFT] = 1;
     this.checkCodeWrite(pa, 2);
     this.dv.setUint16(pa, v & 0xffff, true);
   }
   write32(pa: number, v: number): void {
     if (pa + 3 >= this.size) return;
+    this.touched[pa >>> PAGE_SHIFT] = 1;
+    this.touched[(pa + 3) >>> PAGE_SHIFT] = 1;
     this.checkCodeWrite(pa, 4);
     this.dv.setInt32(pa, v, true);
   }
@@ -115,7 +126,10 @@ export class PhysicalMemory {
   /** Bulk load (boot images); invalidates code as any store does. */
   load(pa: number, data: Uint8Array): void {
     if (pa + data.length > this.size) throw new RangeError(`physical load of ${data.length} bytes at 0x${pa.toString(16)} exceeds memory`);
-    for (let p = pa & ~PAGE_MASK; p < pa + data.length; p += PAGE_SIZE) this.checkCodeWrite(p, PAGE_SIZE);
+    for (let p = pa & ~PAGE_MASK; p < pa + data.length; p += PAGE_SIZE) {
+      this.checkCodeWrite(p, PAGE_SIZE);
+      this.touched[p >>> PAGE_SHIFT] = 1;
+    }
     this.bytes.set(data, pa);
   }
 }
