@@ -16,7 +16,7 @@ import { materializeFlags } from "./flags.js";
 import { Mmu } from "../mem/mmu.js";
 import { PAGE_MASK, PAGE_SHIFT, PhysicalMemory } from "../mem/physical.js";
 import { EXC_DB, EXC_GP } from "./vectors.js";
-import { A_ENDS_BLOCK, A_REP, A_SYSTEM_STATE, A_TIME, ALU_CMP, ALU_AND, ALU_XOR, CostClass, COST_CLASS_NAMES, OPCODES, Op } from "./opcodes.js";
+import { A_ENDS_BLOCK, A_REP, A_SYSTEM_STATE, A_COUNTS, ALU_CMP, ALU_AND, ALU_XOR, CostClass, COST_CLASS_NAMES, OPCODES, Op } from "./opcodes.js";
 import {
   COUNTER_WORDS,
   C_CYCLES,
@@ -198,6 +198,17 @@ export class Cpu {
       const eip = s[S_EIP]!;
       let b = eip >>> PAGE_SHIFT === this.fetchPage ? this.fetchBlocks[eip & PAGE_MASK]! : -1;
       if (b < 0) {
+        // The slow path fetches (page walk, accessed bits): at a deadline, stop first, since an
+        // instruction the CPU never runs must not touch the page tables.
+        if (ctr[C_CYCLES]! + pc >= stopCycle || (icountLimited && !single && (ctr[C_ICOUNT]! + pi >= stopIcount || ctr[C_ICOUNT]! + pi - ctr[C_HOST_ONLY]! - ph >= stopRetired))) {
+          if (pi !== 0) {
+            ctr[C_CYCLES] += pc;
+            ctr[C_ICOUNT] += pi;
+            ctr[C_HOST_ONLY] += ph;
+            pc = pi = ph = 0;
+          }
+          return RUN_DEADLINE;
+        }
         b = this.blockAt(eip);
         if (b < 0) {
           if (pi !== 0) {
@@ -694,8 +705,8 @@ export class Cpu {
         break;
       }
       const attrs = dc.op[slot] === Op.UD ? A_ENDS_BLOCK : ENTRY_ATTRS[dc.entry[slot]!]!;
-      if (n > 0 && (attrs & A_TIME) !== 0) {
-        dc.used--; // time-observing instructions start their own block
+      if (n > 0 && (attrs & A_COUNTS) !== 0) {
+        dc.used--; // instructions that observe the counters start their own block
         break;
       }
       this.finishSlot(slot, pageBase + o);

@@ -161,10 +161,11 @@ export const A_WRITES_MEM = 1 << 8;
 /** Changes EFLAGS.IF, TF or IOPL, or CR0/CR3/CR4, or the IDT/GDT: the machine must re-examine pending events after it. */
 export const A_SYSTEM_STATE = 1 << 9;
 /**
- * Observes simulated time or devices (RDTSC, IN, OUT): the interpreter starts a new basic block at
- * it, so the cycle counter it sees includes every earlier instruction exactly.
+ * Observes the counters (RDTSC reads cycles, IN/OUT let devices read them, INT n/INT3/INTO report
+ * the retired count with their delivery): the interpreter starts a new basic block at it, so the
+ * counters include every earlier instruction exactly.
  */
-export const A_TIME = 1 << 10;
+export const A_COUNTS = 1 << 10;
 
 /** Cost classes of the cost model (src/cost). */
 export const CostClass = {
@@ -447,19 +448,19 @@ add({ opcode: 0x9e, mnemonic: "sahf", form: "", op: Op.SAHF, cost: "alu" });
 add({ opcode: 0x9f, mnemonic: "lahf", form: "", op: Op.LAHF, cost: "alu" });
 
 // --- interrupts and system.
-add({ opcode: 0xcd, mnemonic: "int", form: "Ib", op: Op.INT, attrs: A_ENDS_BLOCK | A_REVEALS_PC | A_SYSTEM_STATE, cost: "branch" });
-add({ opcode: 0xcc, mnemonic: "int3", form: "", op: Op.INT3, attrs: A_ENDS_BLOCK | A_REVEALS_PC | A_SYSTEM_STATE, cost: "branch" });
-add({ opcode: 0xce, mnemonic: "into", form: "", op: Op.INTO, attrs: A_ENDS_BLOCK | A_REVEALS_PC | A_SYSTEM_STATE, cost: "branch" });
+add({ opcode: 0xcd, mnemonic: "int", form: "Ib", op: Op.INT, attrs: A_ENDS_BLOCK | A_REVEALS_PC | A_SYSTEM_STATE | A_COUNTS, cost: "branch" });
+add({ opcode: 0xcc, mnemonic: "int3", form: "", op: Op.INT3, attrs: A_ENDS_BLOCK | A_REVEALS_PC | A_SYSTEM_STATE | A_COUNTS, cost: "branch" });
+add({ opcode: 0xce, mnemonic: "into", form: "", op: Op.INTO, attrs: A_ENDS_BLOCK | A_REVEALS_PC | A_SYSTEM_STATE | A_COUNTS, cost: "branch" });
 add({ opcode: 0xcf, mnemonic: "iretd", form: "", op: Op.IRET, attrs: A_ENDS_BLOCK | A_INDIRECT | A_SYSTEM_STATE, cost: "branch", size: 4, no16: true, mem: true });
 add({ opcode: 0xf4, mnemonic: "hlt", form: "", op: Op.HLT, attrs: A_ENDS_BLOCK | A_PRIVILEGED | A_SYSTEM_STATE, cost: "system" });
-add({ opcode: 0xe4, mnemonic: "in", form: "AL,Ib", op: Op.IN_I, attrs: A_IOPL | A_TIME, cost: "io" });
-add({ opcode: 0xe5, mnemonic: "in", form: "eAX,Ib", op: Op.IN_I, attrs: A_IOPL | A_TIME, cost: "io" });
-add({ opcode: 0xec, mnemonic: "in", form: "AL,DX", op: Op.IN_DX, attrs: A_IOPL | A_TIME, cost: "io" });
-add({ opcode: 0xed, mnemonic: "in", form: "eAX,DX", op: Op.IN_DX, attrs: A_IOPL | A_TIME, cost: "io" });
-add({ opcode: 0xe6, mnemonic: "out", form: "Ib,AL", op: Op.OUT_I, attrs: A_IOPL | A_TIME | A_SYSTEM_STATE, cost: "io" });
-add({ opcode: 0xe7, mnemonic: "out", form: "Ib,eAX", op: Op.OUT_I, attrs: A_IOPL | A_TIME | A_SYSTEM_STATE, cost: "io" });
-add({ opcode: 0xee, mnemonic: "out", form: "DX,AL", op: Op.OUT_DX, attrs: A_IOPL | A_TIME | A_SYSTEM_STATE, cost: "io" });
-add({ opcode: 0xef, mnemonic: "out", form: "DX,eAX", op: Op.OUT_DX, attrs: A_IOPL | A_TIME | A_SYSTEM_STATE, cost: "io" });
+add({ opcode: 0xe4, mnemonic: "in", form: "AL,Ib", op: Op.IN_I, attrs: A_IOPL | A_COUNTS, cost: "io" });
+add({ opcode: 0xe5, mnemonic: "in", form: "eAX,Ib", op: Op.IN_I, attrs: A_IOPL | A_COUNTS, cost: "io" });
+add({ opcode: 0xec, mnemonic: "in", form: "AL,DX", op: Op.IN_DX, attrs: A_IOPL | A_COUNTS, cost: "io" });
+add({ opcode: 0xed, mnemonic: "in", form: "eAX,DX", op: Op.IN_DX, attrs: A_IOPL | A_COUNTS, cost: "io" });
+add({ opcode: 0xe6, mnemonic: "out", form: "Ib,AL", op: Op.OUT_I, attrs: A_IOPL | A_COUNTS | A_SYSTEM_STATE, cost: "io" });
+add({ opcode: 0xe7, mnemonic: "out", form: "Ib,eAX", op: Op.OUT_I, attrs: A_IOPL | A_COUNTS | A_SYSTEM_STATE, cost: "io" });
+add({ opcode: 0xee, mnemonic: "out", form: "DX,AL", op: Op.OUT_DX, attrs: A_IOPL | A_COUNTS | A_SYSTEM_STATE, cost: "io" });
+add({ opcode: 0xef, mnemonic: "out", form: "DX,eAX", op: Op.OUT_DX, attrs: A_IOPL | A_COUNTS | A_SYSTEM_STATE, cost: "io" });
 add({ opcode: 0x0f01, ext: 0, mnemonic: "sgdt", form: "M", op: Op.SGDT, attrs: A_TABLE_REG | A_WRITES_MEM, cost: "system", size: 4, mem: true });
 add({ opcode: 0x0f01, ext: 1, mnemonic: "sidt", form: "M", op: Op.SIDT, attrs: A_TABLE_REG | A_WRITES_MEM, cost: "system", size: 4, mem: true });
 add({ opcode: 0x0f01, ext: 2, mnemonic: "lgdt", form: "M", op: Op.LGDT, attrs: A_PRIVILEGED | A_TABLE_REG | A_SYSTEM_STATE, cost: "system", size: 4, no16: true, mem: true });
@@ -469,7 +470,7 @@ add({ opcode: 0x0f00, ext: 1, mnemonic: "str", form: "Ev", op: Op.STR, attrs: A_
 add({ opcode: 0x0f00, ext: 3, mnemonic: "ltr", form: "Ew", op: Op.LTR, attrs: A_PRIVILEGED | A_SYSTEM_STATE, cost: "system" });
 add({ opcode: 0x0f20, mnemonic: "mov", form: "Rd,Cd", op: Op.MOV_RC, attrs: A_PRIVILEGED, cost: "system" });
 add({ opcode: 0x0f22, mnemonic: "mov", form: "Cd,Rd", op: Op.MOV_CR, attrs: A_PRIVILEGED | A_SYSTEM_STATE | A_ENDS_BLOCK, cost: "system" });
-add({ opcode: 0x0f31, mnemonic: "rdtsc", form: "", op: Op.RDTSC, attrs: A_TIME, cost: "rdtsc" });
+add({ opcode: 0x0f31, mnemonic: "rdtsc", form: "", op: Op.RDTSC, attrs: A_COUNTS, cost: "rdtsc" });
 add({ opcode: 0x0fa2, mnemonic: "cpuid", form: "", op: Op.CPUID, cost: "system" });
 add({ opcode: 0x0f0b, mnemonic: "ud2", form: "", op: Op.UD2, attrs: A_ENDS_BLOCK, cost: "system" });
 

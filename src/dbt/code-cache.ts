@@ -18,9 +18,9 @@ export const enum Tpl {
   CALL_PUSH,
   /** jmp rel32 of a direct call. */
   CALL_JMP,
-  /** push r/m32 (the target) of an indirect call or jmp. */
+  /** push r/m32 (the target) of an indirect call. */
   IND_PUSH_TARGET,
-  /** pop [spill] of an indirect call or jmp: the target moves to the spill slot. */
+  /** pop [spill] of an indirect call: the target moves to the spill slot. */
   IND_POP_SPILL,
   /** push imm32 (the native return address) of an indirect call. */
   CALLI_PUSH_RET,
@@ -28,17 +28,44 @@ export const enum Tpl {
   IND_JMP,
   /** pop [spill] of a ret: the return address moves to the spill slot. */
   RET_POP,
-  /** lea esp, [esp+imm16] of ret imm16. */
-  RET_LEA,
+  /** mov [spill+8], imm16 of ret imm16: the bytes the dispatcher releases with the jump. */
+  RET_IMM,
   /** loop/loope/loopne/jecxz rel8 to a local jmp. */
   LOOP,
   /** jmp to an emulation entry (iret, lidt, sidt, far jmp). */
   EMULATE,
   /** Glue jmp after a guest instruction that ended its block: to the next guest instruction. */
   GLUE,
+  /** mov [spill+4], eax of an indirect jmp (the guest's stack is never touched: no residue below ESP). */
+  JMPI_SAVE_EAX,
+  /** mov eax, r/m32: the target, with the guest's own addressing. */
+  JMPI_LOAD,
+  /** mov [spill], eax: the target to the spill slot. */
+  JMPI_STORE,
+  /** mov eax, [spill+4]: the guest's EAX back. */
+  JMPI_RESTORE_EAX,
 }
 
-export const TEMPLATE_NAMES = ["copy", "jmp", "jcc", "call-push", "call-jmp", "indirect-push", "indirect-pop", "calli-push-ret", "indirect-jmp", "ret-pop", "ret-lea", "loop", "emulate", "glue"] as const;
+export const TEMPLATE_NAMES = [
+  "copy",
+  "jmp",
+  "jcc",
+  "call-push",
+  "call-jmp",
+  "indirect-push",
+  "indirect-pop",
+  "calli-push-ret",
+  "indirect-jmp",
+  "ret-pop",
+  "ret-imm",
+  "loop",
+  "emulate",
+  "glue",
+  "jmpi-save-eax",
+  "jmpi-load",
+  "jmpi-store",
+  "jmpi-restore-eax",
+] as const;
 
 /** Entry record kinds: exit stubs lead to a guest target; emulation entries carry out one guest instruction. */
 export const REC_EXIT = 1;

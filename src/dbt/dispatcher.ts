@@ -11,7 +11,7 @@ import { CodeCache, REC_EMULATE, REC_EXIT, Tpl, blockKey, type TBlock } from "./
 import { Translator } from "./translate.js";
 import { PcResolution, Restorer } from "./restore.js";
 import { ShadowIdt } from "./shadow-idt.js";
-import { ENTRY_INDIRECT, ENTRY_RECORDS, HOST_ENTRIES, INTERRUPT_STUB_STRIDE, SPILL, isCodeCache, isMonitor } from "./layout.js";
+import { ENTRY_INDIRECT, ENTRY_INDIRECT_RET_IMM, ENTRY_RECORDS, HOST_ENTRIES, INTERRUPT_STUB_STRIDE, SPILL, SPILL_RET_IMM, isCodeCache, isMonitor } from "./layout.js";
 import type { BreakdownCategory } from "../cli/bench-schema.js";
 
 /** Why the dispatcher was entered (the run summary counts each). */
@@ -67,6 +67,8 @@ export class Dispatcher implements CpuProbe {
   lastEvent: EventNote | null = null;
   /** A store changed translated guest code while translated code ran: resynchronize at the next boundary. */
   resyncPending = false;
+  /** True while the dispatcher re-delivers an event through the guest IDT (lastEvent describes it). */
+  inRedelivery = false;
 
   constructor(
     private readonly cpu: Cpu,
@@ -103,10 +105,12 @@ export class Dispatcher implements CpuProbe {
     const eip = this.cpu.s[S_EIP]! >>> 0;
     // An indirect-branch lookup that hits stays in the code cache in a real DBT (DynamoRIO's inline
     // lookup); every other entry is a full context switch into the dispatcher and back.
-    if (eip !== ENTRY_INDIRECT) this.charge("dispatcherEntryExit", this.cost.dispatcher.entry + this.cost.dispatcher.exit);
+    if (eip !== ENTRY_INDIRECT && eip !== ENTRY_INDIRECT_RET_IMM) this.charge("dispatcherEntryExit", this.cost.dispatcher.entry + this.cost.dispatcher.exit);
     if (eip >= HOST_ENTRIES && eip < HOST_ENTRIES + 256 * INTERRUPT_STUB_STRIDE) {
       this.onInterrupt((eip - HOST_ENTRIES) / INTERRUPT_STUB_STRIDE);
-    } else if (eip === ENTRY_INDIRECT) {
+    } else if (eip === ENTRY_INDIRECT || eip === ENTRY_INDIRECT_RET_IMM) {
+      // ret imm16: release the argument bytes together with the jump.
+      if (eip === ENTRY_INDIRECT_RET_IMM) this.cpu.s[REG_ESP] = (this.cpu.s[REG_ESP]! + this.cpu.mem.readAs(SPILL_RET_IMM, 4, false)) | 0;
       this.onIndirect();
     } else if (eip >= ENTRY_RECORDS && isMonitor(eip)) {
       const rec = this.cache.recordAt(eip);
@@ -253,9 +257,11 @@ export class Dispatcher implements CpuProbe {
     cpu.chargeEventCosts = false;
     // The guest-visible event happened when the hardware took it, not now.
     cpu.eventRetired = d.retired;
+    this.inRedelivery = true;
     try {
       cpu.deliver(vector, d.kind, errorCode, nativePc);
     } finally {
+      this.inRedelivery = false;
       cpu.eventRetired = -1;
       cpu.chargeEventCosts = true;
       this.shadow.captureGuest();
@@ -277,6 +283,18 @@ export class Dispatcher implements CpuProbe {
     const r = this.resolution;
     if (!this.restorer.resolve(cpu.s[S_EIP]!, r, false)) throw new InternalError("dispatcher: resync at an unmapped code-cache PC");
     this.goTo(r.nativePc);
+  }
+
+  /** The guest PC a monitor PC stands for (no rollback applied): for views and divergence reports. */
+  nativePcOf(pc: number): number {
+    if (!isMonitor(pc)) return pc >>> 0;
+    const b = isCodeCache(pc) ? this.cache.blockAt(pc) : undefined;
+    if (b) {
+      const i = b.insns.find((x) => b.cacheStart + x.offset === pc >>> 0);
+      return i ? i.nativePc >>> 0 : pc >>> 0;
+    }
+    if ((pc >>> 0) >= ENTRY_RECORDS) return this.cache.recTarget[this.cache.recordAt(pc)]! >>> 0;
+    return pc >>> 0;
   }
 
   /** Is the code-cache PC at a guest instruction boundary (nothing of a translation half done)? */

@@ -9,11 +9,17 @@ export const MONITOR_BYTES = L.monitorBytes;
 export const SHADOW_IDT = (L.monitorBase + L.shadowIdtOffset) >>> 0;
 /** Spill slots (per-CPU scratch): slot 0 holds an indirect branch target or a popped return address. */
 export const SPILL = (L.monitorBase + L.spillOffset) >>> 0;
+/** Spill slot 1: the guest's EAX while an indirect jmp's translation borrows the register. */
+export const SPILL_EAX = (SPILL + 4) >>> 0;
+/** Spill slot 2: the byte count a `ret imm16` releases. */
+export const SPILL_RET_IMM = (SPILL + 8) >>> 0;
 export const HOST_ENTRIES = (L.monitorBase + L.hostEntriesOffset) >>> 0;
 export const HOST_ENTRIES_END = HOST_ENTRIES + L.hostEntriesBytes;
 export const INTERRUPT_STUB_STRIDE = L.interruptStubStride;
 /** Fixed dispatcher entries, one address each. */
 export const ENTRY_INDIRECT = (HOST_ENTRIES + L.fixedEntriesOffset) >>> 0;
+/** Indirect lookup for `ret imm16`: the dispatcher also releases the imm16 bytes (spill slot 2) as it jumps. */
+export const ENTRY_INDIRECT_RET_IMM = (ENTRY_INDIRECT + 4) >>> 0;
 /** Entry records (exit stubs and emulation entries): record n is at ENTRY_RECORDS + 4n. */
 export const ENTRY_RECORDS = (HOST_ENTRIES + L.entryRecordsOffset) >>> 0;
 export const MAX_ENTRY_RECORDS = Math.floor((L.hostEntriesBytes - L.entryRecordsOffset) / 4);

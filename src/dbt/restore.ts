@@ -1,8 +1,8 @@
 // Code-cache PC -> native PC (QEMU's cpu_restore_state) and rollback of a half-executed translation.
 import type { Cpu } from "../cpu/cpu.js";
-import { REG_ESP } from "../cpu/state.js";
+import { REG_EAX, REG_ESP } from "../cpu/state.js";
 import { CodeCache, REC_EMULATE, REC_EXIT, TEMPLATE_NAMES, Tpl, type TBlock } from "./code-cache.js";
-import { ENTRY_INDIRECT, ENTRY_RECORDS, HOST_ENTRIES, HOST_ENTRIES_END, SPILL, isCodeCache } from "./layout.js";
+import { ENTRY_INDIRECT, ENTRY_INDIRECT_RET_IMM, ENTRY_RECORDS, HOST_ENTRIES, HOST_ENTRIES_END, SPILL, SPILL_EAX, SPILL_RET_IMM, isCodeCache } from "./layout.js";
 
 /** One rollback step: the register or memory it restores (for explain views and traces). */
 export interface RollbackStep {
@@ -56,6 +56,14 @@ export class Restorer {
         out.nativePc = this.spill();
         return true;
       }
+      if (la === ENTRY_INDIRECT_RET_IMM) {
+        // The ret retired but the dispatcher had not released its imm16 bytes yet: roll forward.
+        const imm = this.cpu.mem.readAs(SPILL_RET_IMM, 4, false);
+        this.cpu.s[REG_ESP] = (this.cpu.s[REG_ESP]! + imm) | 0;
+        out.detail?.push({ undoes: "ret-imm (roll forward)", restores: `esp += ${imm}` });
+        out.nativePc = this.spill();
+        return true;
+      }
       if (la < ENTRY_RECORDS) return false;
       const rec = this.cache.recordAt(la);
       const kind = this.cache.recKind[rec];
@@ -81,12 +89,12 @@ export class Restorer {
     if (first === i) return true;
     out.cutPc = insn.nativePc;
     out.template = TEMPLATE_NAMES[insns[first]!.tpl];
-    for (let k = i - 1; k >= first; k--) this.undo(insns[k]!.tpl, insns[k]!.param, out);
+    for (let k = i - 1; k >= first; k--) this.undo(insns[k]!.tpl, out);
     return true;
   }
 
   /** Undo one executed host instruction of a rewritten form (the rollback recipes). */
-  private undo(tpl: Tpl, param: number, out: PcResolution): void {
+  private undo(tpl: Tpl, out: PcResolution): void {
     const s = this.cpu.s;
     const hex = (v: number): string => "0x" + (v >>> 0).toString(16).padStart(8, "0");
     switch (tpl) {
@@ -107,10 +115,19 @@ export class Restorer {
         out.detail?.push({ undoes: TEMPLATE_NAMES[tpl], restores: `esp -= 4 -> ${hex(s[REG_ESP]!)}; [esp] = ${hex(v)} (from the spill slot)` });
         break;
       }
-      case Tpl.RET_LEA:
-        s[REG_ESP] = (s[REG_ESP]! - param) | 0;
-        out.detail?.push({ undoes: TEMPLATE_NAMES[tpl], restores: `esp -= ${param} -> ${hex(s[REG_ESP]!)}` });
+      case Tpl.JMPI_LOAD: {
+        // The translation borrowed EAX for the target: the guest's value is in spill slot 1.
+        const v = this.cpu.mem.readAs(SPILL_EAX, 4, false);
+        s[REG_EAX] = v;
+        out.detail?.push({ undoes: TEMPLATE_NAMES[tpl], restores: `eax = ${hex(v)} (from spill slot 1)` });
         break;
+      }
+      case Tpl.JMPI_SAVE_EAX:
+      case Tpl.RET_IMM:
+      case Tpl.JMPI_STORE:
+      case Tpl.JMPI_RESTORE_EAX:
+        // Only monitor memory (spill slots) changed, or EAX went back already: nothing guest-visible to undo.
+        return;
       default:
         throw new Error(`rollback: ${TEMPLATE_NAMES[tpl]} never runs before the end of its guest instruction`);
     }

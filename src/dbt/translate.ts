@@ -1,11 +1,11 @@
 // The translator: one guest basic block of ring-0 code -> x86 in the code cache, with a record per host instruction.
 import type { Cpu } from "../cpu/cpu.js";
-import { DecodeCache, decodeInto, DECODE_NEED_MORE, entryOf, MAX_INSN_LENGTH, PREFIX_OPSIZE } from "../cpu/decode.js";
+import { DecodeCache, decodeInto, DECODE_NEED_MORE, entryOf, MAX_INSN_LENGTH } from "../cpu/decode.js";
 import { Op, A_ENDS_BLOCK } from "../cpu/opcodes.js";
 import { SEG_SS } from "../cpu/state.js";
 import { PAGE_MASK, PAGE_SHIFT } from "../mem/physical.js";
 import { CodeCache, REC_EMULATE, REC_EXIT, TBlock, Tpl, type HostInsn } from "./code-cache.js";
-import { ENTRY_INDIRECT, SPILL } from "./layout.js";
+import { ENTRY_INDIRECT, ENTRY_INDIRECT_RET_IMM, SPILL, SPILL_EAX, SPILL_RET_IMM } from "./layout.js";
 
 /** Longest block in guest instructions (a real translator bounds blocks so linking and flushing stay cheap). */
 export const MAX_BLOCK_GUEST_INSNS = 32;
@@ -182,24 +182,45 @@ export class Translator {
         asm.end(j);
         return true;
       }
-      case Op.CALL_E:
-      case Op.JMP_E: {
+      case Op.CALL_E: {
         // push r/m32 reads the target with the guest's own addressing (ESP-based operands included,
-        // since PUSH computes its address before moving ESP), then it moves to the spill slot.
+        // since PUSH computes its address before moving ESP); it moves to the spill slot and the
+        // native return address takes its stack slot, as the guest's own call would leave it.
         const t = asm.begin(pc, false, Tpl.IND_PUSH_TARGET);
-        const modrmAt = this.modrmIndex();
-        for (let i = 0; i < len; i++) asm.u8(i === modrmAt ? (this.buf[i]! & ~0x38) | (6 << 3) : this.buf[i]!);
+        this.copyWithOpcode(asm, len, 0xff, 6);
         asm.end(t);
         const s = asm.begin(pc, false, Tpl.IND_POP_SPILL);
         asm.u8(0x8f, 0x05);
         asm.u32(SPILL);
         asm.end(s);
-        if (entry.op === Op.CALL_E) {
-          const r = asm.begin(pc, false, Tpl.CALLI_PUSH_RET);
-          asm.u8(0x68);
-          asm.u32(next);
-          asm.end(r);
-        }
+        const r = asm.begin(pc, false, Tpl.CALLI_PUSH_RET);
+        asm.u8(0x68);
+        asm.u32(next);
+        asm.end(r);
+        const j = asm.begin(pc, true, Tpl.IND_JMP);
+        asm.u8(0xe9);
+        asm.rel32To(ENTRY_INDIRECT);
+        asm.end(j);
+        return true;
+      }
+      case Op.JMP_E: {
+        // An indirect jmp writes no stack slot natively, so neither may its translation: the target
+        // goes through EAX, saved in and restored from a spill slot (DynamoRIO's register spill).
+        const save = asm.begin(pc, false, Tpl.JMPI_SAVE_EAX);
+        asm.u8(0xa3);
+        asm.u32(SPILL_EAX);
+        asm.end(save);
+        const load = asm.begin(pc, false, Tpl.JMPI_LOAD);
+        this.copyWithOpcode(asm, len, 0x8b, 0);
+        asm.end(load);
+        const store = asm.begin(pc, false, Tpl.JMPI_STORE);
+        asm.u8(0xa3);
+        asm.u32(SPILL);
+        asm.end(store);
+        const restore = asm.begin(pc, false, Tpl.JMPI_RESTORE_EAX);
+        asm.u8(0xa1);
+        asm.u32(SPILL_EAX);
+        asm.end(restore);
         const j = asm.begin(pc, true, Tpl.IND_JMP);
         asm.u8(0xe9);
         asm.rel32To(ENTRY_INDIRECT);
@@ -208,19 +229,24 @@ export class Translator {
       }
       case Op.RET:
       case Op.RET_I: {
+        // ret imm16 must not move ESP above the bytes it releases before the final jump: an interrupt
+        // there would push its frame over them while they are still live natively. The dispatcher
+        // releases them as it jumps (ENTRY_INDIRECT_RET_IMM), so no interrupt can come in between.
+        const withImm = entry.op === Op.RET_I;
+        if (withImm) {
+          const h = asm.begin(pc, false, Tpl.RET_IMM, imm);
+          asm.u8(0xc7, 0x05);
+          asm.u32(SPILL_RET_IMM);
+          asm.u32(imm);
+          asm.end(h);
+        }
         const p = asm.begin(pc, false, Tpl.RET_POP);
         asm.u8(0x8f, 0x05);
         asm.u32(SPILL);
         asm.end(p);
-        if (entry.op === Op.RET_I && imm !== 0) {
-          const l = asm.begin(pc, false, Tpl.RET_LEA, imm);
-          asm.u8(0x8d, 0xa4, 0x24);
-          asm.u32(imm);
-          asm.end(l);
-        }
         const j = asm.begin(pc, true, Tpl.IND_JMP);
         asm.u8(0xe9);
-        asm.rel32To(ENTRY_INDIRECT);
+        asm.rel32To(withImm ? ENTRY_INDIRECT_RET_IMM : ENTRY_INDIRECT);
         asm.end(j);
         return true;
       }
@@ -263,6 +289,18 @@ export class Translator {
     asm.end(g);
   }
 
+  /**
+   * Copy the decoded FF /2 or FF /4 instruction with its opcode byte and ModRM.reg replaced, keeping
+   * prefixes, mod, rm, SIB and displacement: the same operand under another operation.
+   */
+  private copyWithOpcode(asm: Assembler, len: number, opcode: number, reg: number): void {
+    const modrmAt = this.modrmIndex();
+    for (let i = 0; i < len; i++) {
+      const b = this.buf[i]!;
+      asm.u8(i === modrmAt - 1 ? opcode : i === modrmAt ? (b & ~0x38) | (reg << 3) : b);
+    }
+  }
+
   /** Index of the ModRM byte in the decoded instruction's bytes (after prefixes and the opcode). */
   private modrmIndex(): number {
     let i = 0;
@@ -275,4 +313,3 @@ export class Translator {
   }
 }
 
-export { PREFIX_OPSIZE };

@@ -93,6 +93,12 @@ export class Machine {
   readonly mode: "native" | "precise";
   /** Cycles the CPU spent halted waiting for an interrupt. */
   idleCycles = 0;
+  /**
+   * Called when the CPU halts and no device has anything scheduled (the PIT stopped or suppressed):
+   * trace replay and fault injection raise their next external interrupt here. Return true if
+   * something was raised; false means the guest is hung.
+   */
+  idleHook: (() => boolean) | null = null;
 
   constructor(opts: MachineOptions) {
     this.cost = opts.cost;
@@ -101,9 +107,11 @@ export class Machine {
     this.phys = new PhysicalMemory(ram, (opts.hiddenBytes ?? 0) + (this.mode === "native" ? 0 : MONITOR_BYTES));
     const onConsole = opts.onConsole ?? ((): void => {});
     let cpu: Cpu | null = null;
-    this.pic = new Pic({ onIntrChange: (level) => cpu?.setIntr(level) });
+    this.pic = new Pic({ onIntrChange: () => cpu?.setIntr(this.intrLevel()) });
     this.bus = new IoBus();
-    this.cpu = cpu = new Cpu(this.phys, this.bus, this.pic, cpuCosts(opts.cost));
+    // INTA goes to injected vectors first (fault injection), then to the PIC.
+    const intc = { acknowledge: (): number => (this.injected.length > 0 ? this.takeInjected() : this.pic.acknowledge()) };
+    this.cpu = cpu = new Cpu(this.phys, this.bus, intc, cpuCosts(opts.cost));
     cpu.probe = this.stats;
     const clock = { now: (): number => this.cpu.ctr[C_CYCLES]!, cpuHz: opts.cost.cpuHz };
     this.pit = new Pit({ clock, irq0: this.pic.irq(0) });
@@ -196,10 +204,33 @@ export class Machine {
     }
   }
 
+  /** External interrupts injected straight at the CPU (not through the PIC), oldest first. */
+  private readonly injected: number[] = [];
+
+  /**
+   * Raise an external interrupt with `vector` directly at the CPU's INTR line, bypassing the PIC's
+   * masks (the CPU's IF and the STI shadow still apply): fault injection at exact boundaries.
+   */
+  injectExternal(vector: number): void {
+    this.injected.push(vector);
+    this.cpu.setIntr(true);
+  }
+
+  private takeInjected(): number {
+    const v = this.injected.shift()!;
+    this.cpu.setIntr(this.intrLevel());
+    return v;
+  }
+
+  private intrLevel(): boolean {
+    return this.injected.length > 0 || this.pic.hasInterrupt();
+  }
+
   /** HLT: time passes until the next device event, as QEMU's -icount sleep=off warps the clock. */
   private idle(maxCycles: number): void {
     const ctr = this.cpu.ctr;
     const next = this.pit.nextEventCycle();
+    if ((this.cpu.s[S_EFLAGS]! & FLAG_IF) !== 0 && next === Infinity && this.idleHook !== null && this.idleHook()) return;
     if ((this.cpu.s[S_EFLAGS]! & FLAG_IF) === 0 || next === Infinity) {
       throw new GuestStop(
         `guest hung: hlt at eip 0x${(this.cpu.s[S_EIP]! >>> 0).toString(16)} with ${(this.cpu.s[S_EFLAGS]! & FLAG_IF) === 0 ? "interrupts disabled" : "no timer running"}`,

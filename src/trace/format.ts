@@ -30,6 +30,8 @@ export const TraceHeaderSchema = z.strictObject({
   costModel: z.string().min(1),
   /** costModelHash() of the model's numbers. */
   costModelHash: hex64,
+  /** The cost model's clock (cycles per second), so tools can turn cycles into time. */
+  cpuHz: z.number().int().positive(),
   ramMiB: z.number().int().min(2).max(3072),
   /** Where the external interrupts came from: the PIT during a run, or a replayed or imported trace. */
   source: z.enum(["run", "replay", "qemu-import"]),
@@ -40,9 +42,12 @@ export const DeliveryRecordSchema = z.strictObject({
   type: z.literal("delivery"),
   /** 0, 1, 2, ... in delivery order. */
   seq: count,
-  /** Guest instructions retired before the event was taken (the replay's injection point). */
+  /**
+   * Guest instructions retired before the event was taken (the replay's injection point). A
+   * faulting instruction, and an INT n / INT3 / INTO raising the event, are not included.
+   */
   retired: count,
-  /** Simulated cycle at delivery. */
+  /** Simulated cycle once the hardware delivery completed (its cost included). */
   cycle: count,
   vector: z.number().int().min(0).max(255),
   kind: EventKindSchema,

@@ -14,7 +14,7 @@ export interface KdbtRun {
   stop: GuestStop | null;
 }
 
-export function runKdbt(opts: { kernel?: string; cmdline?: string; cost?: string; maxCycles?: number } = {}): KdbtRun {
+export function runKdbt(opts: { kernel?: string; cmdline?: string; cost?: string; maxCycles?: number; mode?: "native" | "precise"; asyncPolicy?: "rollback" | "defer" } = {}): KdbtRun {
   const path = opts.kernel ?? DEFAULT_KERNEL;
   const out: number[] = [];
   const machine = new Machine({
@@ -23,6 +23,8 @@ export function runKdbt(opts: { kernel?: string; cmdline?: string; cost?: string
     cmdline: opts.cmdline ?? "",
     cost: loadCostModel(opts.cost ?? "icount"),
     onConsole: (b) => void out.push(b),
+    mode: opts.mode ?? "native",
+    asyncPolicy: opts.asyncPolicy ?? "rollback",
   });
   let stop: GuestStop | null = null;
   let exitValue: number | null = null;

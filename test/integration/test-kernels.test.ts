@@ -26,6 +26,18 @@ describe("system test kernels on kdbt", () => {
     });
   }
 
+  // Kernel DBT must be invisible to every mechanism these kernels check (issue 4: identical output).
+  for (const k of kernels) {
+    for (const policy of ["rollback", "defer"] as const) {
+      it(`${k.name} under precise DBT (async policy ${policy}): QEMU's output byte for byte`, () => {
+        const run = runKdbt({ kernel: k.elfPath, cmdline: k.cmdline, mode: "precise", asyncPolicy: policy });
+        expect(run.stdout).toBe(k.expectedOutput);
+        if (k.expected.tripleFault) expect(run.stop?.reason).toBe("triple-fault");
+        else expect(run.exitValue).toBe(k.expected.debugExitValue);
+      });
+    }
+  }
+
   it.skipIf(!qemu)("kdbt and a live QEMU agree on every kernel [needs qemu-system-i386]", async () => {
     for (const k of kernels) {
       const q = await runOnQemu(k.elfPath, k.cmdline, 30_000);
