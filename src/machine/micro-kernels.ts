@@ -21,7 +21,7 @@ function le32(v: number): number[] {
  * Wrap code (linked at LOAD + 12, after the multiboot header) in an ELF32 executable with one
  * PT_LOAD segment, as `ld -m elf_i386` would produce for a flat kernel.
  */
-function multibootElf(code: number[], bssBytes = 0): Buffer {
+export function multibootElf(code: number[], bssBytes = 0): Buffer {
   const header = [...le32(0x1badb002), ...le32(0), ...le32((-0x1badb002) >>> 0)];
   const body = [...header, ...code];
   const file = Buffer.alloc(FILE_OFFSET + body.length);
