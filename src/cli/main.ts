@@ -10,6 +10,7 @@ import { runCommand } from "./run-command.js";
 import { formatSpeed, speedCommand } from "./speed-command.js";
 import { BENCH_MODES, benchCommand, formatBench } from "./bench-command.js";
 import { PRESET_NAMES } from "../cost/model.js";
+import { EXEC_MODES, type ExecMode } from "../machine/machine.js";
 
 interface GlobalArgs {
   verbose: number;
@@ -34,7 +35,7 @@ function withRunOptions<T>(y: Argv<T>) {
     .option("cost", { type: "string", default: "icount", describe: `cost model: ${PRESET_NAMES.join(" | ")} | FILE.json` })
     .option("max-cycles", { type: "string", describe: "stop with an error after this many simulated cycles", coerce: positiveInt("max-cycles") })
     .option("ram", { type: "number", default: 128, describe: "guest RAM in MiB (QEMU's -m)" })
-    .option("mode", { type: "string", default: "native", choices: ["native", "precise"], describe: "run the kernel natively or under kernel DBT" })
+    .option("mode", { type: "string", default: "native", choices: EXEC_MODES, describe: "native, or kernel DBT: precise (DynamoRIO-Kernel/VMware: PC rewrite and rollback) or relaxed (BTKernel)" })
     .option("async-policy", { type: "string", default: "rollback", choices: ["rollback", "defer"], describe: "DBT: an interrupt inside a translation rolls back, or waits for the guest instruction boundary" })
     .option("summary-json", { type: "string", describe: "also write the run summary as JSON to this file" })
     .option("summary", { type: "boolean", default: true, describe: "print the run summary on stderr (--no-summary to omit it)" });
@@ -65,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
               maxCycles: a["max-cycles"],
               ramMib: a.ram,
               summaryJson: a["summary-json"],
-              mode: a.mode as "native" | "precise",
+              mode: a.mode as ExecMode,
               asyncPolicy: a["async-policy"] as "rollback" | "defer",
               quietSummary: !a.summary || g.quiet,
             },

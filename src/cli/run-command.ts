@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Logger } from "pino";
+import type { ExecMode } from "../machine/machine.js";
 import { Machine } from "../machine/machine.js";
 import { loadCostModel } from "../cost/model.js";
 import { ExitCode, GuestStop, KdbtError, MissingInputError, UsageError } from "../errors.js";
@@ -18,7 +19,7 @@ export interface RunArgs {
   ramMib: number;
   summaryJson?: string | undefined;
   quietSummary: boolean;
-  mode?: "native" | "precise";
+  mode?: ExecMode;
   asyncPolicy?: "rollback" | "defer";
 }
 

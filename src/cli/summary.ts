@@ -50,6 +50,9 @@ export interface DbtSummary {
   invalidations: number;
   flushes: number;
   dispatcherCycles: Record<string, number>;
+  /** Where code-cache PCs reached the guest (relaxed mode; zero in precise mode). */
+  leaks: { deliveries: number; byVector: VectorCount[]; extableEntries: number };
+  shadowIdtRebuilds: number;
 }
 
 export function summarize(m: Machine, kernel: string, cmdline: string, stop: string, hostSeconds: number): RunSummary {
@@ -74,6 +77,12 @@ export function summarize(m: Machine, kernel: string, cmdline: string, stop: str
         invalidations: d.cache.stats.invalidations,
         flushes: d.cache.stats.flushes,
         dispatcherCycles: { ...d.cycles },
+        leaks: {
+          deliveries: d.stats.leaks.deliveries,
+          byVector: Object.entries(d.stats.leaks.byVector).map(([v, count]) => ({ vector: Number(v), name: vectorName(Number(v)), count, fromCpl0: count })),
+          extableEntries: d.stats.leaks.extableEntries,
+        },
+        shadowIdtRebuilds: d.shadow.rebuilds,
       }
     : null;
   return {
@@ -94,7 +103,7 @@ export function summarize(m: Machine, kernel: string, cmdline: string, stop: str
     pageWalks: m.cpu.mem.stats.walks,
     selfModifyingCodeInvalidations: m.cpu.smcInvalidations,
     mode: m.mode,
-    asyncPolicy: m.dbt ? m.dbt.options.asyncPolicy : null,
+    asyncPolicy: m.dbt && m.dbt.options.design === "precise" ? m.dbt.options.asyncPolicy : null,
     dbt,
     host: { seconds: hostSeconds, guestMips: hostSeconds > 0 ? m.hostInstructions / hostSeconds / 1e6 : 0 },
   };
@@ -130,13 +139,19 @@ export function formatSummary(s: RunSummary): string {
         .filter(([, n]) => n > 0)
         .map(([k, n]) => `${k} ${fmt(n)}`)
         .join(", ") || "none";
-    lines.push(`  kernel DBT (${s.mode}, async policy ${s.asyncPolicy}):`);
+    lines.push(`  kernel DBT (${s.mode}${s.asyncPolicy !== null ? `, async policy ${s.asyncPolicy}` : ""}):`);
     lines.push(`    translated ${fmt(d.blocksTranslated)} blocks, ${fmt(d.guestInstructionsTranslated)} guest -> ${fmt(d.hostInstructionsEmitted)} host instructions, code cache ${fmt(d.codeCacheBytes)} bytes`);
     lines.push(`    host instructions executed ${fmt(d.hostInstructionsExecuted)} for ${fmt(s.instructionsRetired)} guest instructions retired`);
     lines.push(`    dispatcher entries: ${list(d.dispatcherEntries)}`);
     lines.push(`    rollbacks by template: ${list(d.rollbacks)}`);
     lines.push(`    indirect lookups: ${fmt(d.indirectHits)} hits, ${fmt(d.indirectMisses)} misses; links ${fmt(d.links)}, invalidations ${fmt(d.invalidations)}, flushes ${fmt(d.flushes)}`);
     lines.push(`    dispatcher cycles: ${list(d.dispatcherCycles)}`);
+    if (s.mode === "relaxed") {
+      const byVector = d.leaks.byVector.map((v) => `${v.name} ${fmt(v.count)}`).join(", ");
+      lines.push(
+        `    transparency leaks: ${fmt(d.leaks.deliveries)} deliveries left a code-cache PC in the guest's frame${byVector ? ` (${byVector})` : ""}; ${fmt(d.leaks.extableEntries)} exception-table entries written; shadow IDT built ${fmt(d.shadowIdtRebuilds)} times`,
+      );
+    }
   }
   lines.push(`  host: ${s.host.seconds.toFixed(3)} s, ${s.host.guestMips.toFixed(1)} guest MIPS`);
   return lines.join("\n") + "\n";

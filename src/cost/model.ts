@@ -48,6 +48,8 @@ export const CostModelSchema = z.strictObject({
     translatePerInstruction: cycles,
     link: cycles,
     escapeTrap: cycles,
+    /** Relaxed mode: mirroring one guest gate into the shadow IDT, or one exception-table entry into the guest's table. */
+    shadowGateWrite: cycles,
   }),
   /** Where each number comes from (field path -> citation); documented in docs/cost-model.md. */
   sources: z.record(z.string(), z.string()).optional(),

@@ -44,6 +44,14 @@ export const enum Tpl {
   JMPI_STORE,
   /** mov eax, [spill+4]: the guest's EAX back. */
   JMPI_RESTORE_EAX,
+  /** Relaxed: a direct call copied as a call (it pushes the code-cache return address), to a linked block or exit. */
+  CALL,
+  /** Relaxed: call to the stack-based indirect lookup (after push r/m32 of the target). */
+  CALLI_LOOKUP,
+  /** Relaxed: jmp to the stack-based indirect lookup (after push r/m32 of the target). */
+  JMPI_LOOKUP,
+  /** Relaxed: BTKernel's iret check (pushfd; test the frame's RPL; cmp its EIP with the cache; popfd; branch). */
+  IRET_CHECK,
 }
 
 export const TEMPLATE_NAMES = [
@@ -65,6 +73,10 @@ export const TEMPLATE_NAMES = [
   "jmpi-load",
   "jmpi-store",
   "jmpi-restore-eax",
+  "call",
+  "calli-lookup",
+  "jmpi-lookup",
+  "iret-check",
 ] as const;
 
 /** Entry record kinds: exit stubs lead to a guest target; emulation entries carry out one guest instruction. */
@@ -259,6 +271,8 @@ export class CodeCache {
       if (this.byKey.get(b.key) === b) this.byKey.delete(b.key);
       for (const rec of b.incoming) if (this.recLinked[rec] === b.id) this.unlink(rec);
       b.incoming.length = 0;
+      // Its own exits go back through the dispatcher too: code that still runs in the dead block
+      // (a return address or interrupted PC on a stack in relaxed mode) leaves it at its end.
       for (const rec of b.exits) {
         const t = this.recLinked[rec]!;
         if (t !== -1) {
@@ -267,7 +281,7 @@ export class CodeCache {
             const i = tb.incoming.indexOf(rec);
             if (i >= 0) tb.incoming.splice(i, 1);
           }
-          this.recLinked[rec] = -1;
+          this.unlink(rec);
         }
       }
     }

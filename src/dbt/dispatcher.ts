@@ -6,20 +6,37 @@ import { commitSegment, fetchDescriptor, requireFlat } from "../cpu/segments.js"
 import { CC_EFLAGS } from "../cpu/flags.js";
 import { EXC_GP } from "../cpu/vectors.js";
 import { CR0_PG, FLAG_RF, REG_ESP, SEG_CS, SEG_SS, S_CC_OP, S_CPL, S_CR0, S_EFLAGS, S_EIP, C_CYCLES, S_HALTED } from "../cpu/state.js";
-import { InternalError } from "../errors.js";
+import { ExitCode, GuestStop, InternalError } from "../errors.js";
+import type { MultibootBoot } from "../machine/multiboot.js";
+import type { DbtDesign } from "./dbt.js";
+import { ExtableRegistry } from "./extable-registry.js";
 import { CodeCache, REC_EMULATE, REC_EXIT, Tpl, blockKey, type TBlock } from "./code-cache.js";
 import { Translator } from "./translate.js";
 import { PcResolution, Restorer } from "./restore.js";
 import { ShadowIdt } from "./shadow-idt.js";
-import { ENTRY_INDIRECT, ENTRY_INDIRECT_RET_IMM, ENTRY_RECORDS, HOST_ENTRIES, INTERRUPT_STUB_STRIDE, SPILL, SPILL_RET_IMM, isCodeCache, isMonitor } from "./layout.js";
+import { ENTRY_INDIRECT, ENTRY_INDIRECT_CALL_STACK, ENTRY_INDIRECT_JMP_STACK, ENTRY_INDIRECT_RET_IMM, ENTRY_RECORDS, HOST_ENTRIES, INTERRUPT_STUB_STRIDE, SPILL, SPILL_RET_IMM, isCodeCache, isMonitor } from "./layout.js";
 import type { BreakdownCategory } from "../cli/bench-schema.js";
 
-/** Why the dispatcher was entered (the run summary counts each). */
-export const ENTRY_REASONS = ["start", "exit", "indirect", "interrupt", "emulate", "escape", "resync"] as const;
+/**
+ * Why the dispatcher was entered (the run summary counts each). gate: relaxed mode translating a
+ * handler for its shadow gate; native-target: relaxed mode's check caught a ret or iret to a
+ * native kernel PC; idt-rebuild: relaxed mode mirroring a guest IDT store or LIDT.
+ */
+export const ENTRY_REASONS = ["start", "exit", "indirect", "interrupt", "emulate", "escape", "resync", "gate", "native-target", "idt-rebuild"] as const;
 export type EntryReason = (typeof ENTRY_REASONS)[number];
+
+/** Where code-cache PCs became visible to the guest (relaxed mode; all zero in precise mode). */
+export interface LeakStats {
+  /** Deliveries whose frame holds a code-cache PC, in all and per vector. */
+  deliveries: number;
+  byVector: Record<number, number>;
+  /** Code-cache entries written into the guest's exception-table extension. */
+  extableEntries: number;
+}
 
 export interface DispatcherStats {
   entries: Record<EntryReason, number>;
+  leaks: LeakStats;
   rollbacks: Record<string, number>;
   indirectHits: number;
   indirectMisses: number;
@@ -40,6 +57,8 @@ export interface EventNote {
   rollbackSteps: number;
   template: string;
   dispatcherCycles: number;
+  /** Relaxed mode: the frame the guest sees holds the code-cache PC (a transparency leak). */
+  leak: boolean;
 }
 
 export class Dispatcher implements CpuProbe {
@@ -48,14 +67,15 @@ export class Dispatcher implements CpuProbe {
   readonly restorer: Restorer;
   readonly shadow: ShadowIdt;
   readonly stats: DispatcherStats = {
-    entries: { start: 0, exit: 0, indirect: 0, interrupt: 0, emulate: 0, escape: 0, resync: 0 },
+    entries: { start: 0, exit: 0, indirect: 0, interrupt: 0, emulate: 0, escape: 0, resync: 0, gate: 0, "native-target": 0, "idt-rebuild": 0 },
+    leaks: { deliveries: 0, byVector: {}, extableEntries: 0 },
     rollbacks: {},
     indirectHits: 0,
     indirectMisses: 0,
     frameRebuilds: 0,
     pcLookups: 0,
   };
-  readonly cycles: DispatcherCycles = { dispatcherEntryExit: 0, pcMapping: 0, rollback: 0, frameRebuild: 0, indirectLookups: 0, translation: 0, linking: 0, escapes: 0 };
+  readonly cycles: DispatcherCycles = { dispatcherEntryExit: 0, pcMapping: 0, rollback: 0, frameRebuild: 0, indirectLookups: 0, translation: 0, linking: 0, escapes: 0, shadowIdt: 0 };
   /** Guest-visible deliveries go on to these (run statistics, trace recorder). */
   downstream: CpuProbe;
   /** Explain views set this to get rollback step descriptions. */
@@ -67,6 +87,10 @@ export class Dispatcher implements CpuProbe {
   lastEvent: EventNote | null = null;
   /** A store changed translated guest code while translated code ran: resynchronize at the next boundary. */
   resyncPending = false;
+  /** Relaxed: the guest wrote its IDT; rebuild the shadow table before the next delivery. */
+  shadowRebuildPending = false;
+  /** Relaxed: the code-cache copies of the kernel's exception-table entries (null: precise, or no table). */
+  readonly extable: ExtableRegistry | null;
   /** True while the dispatcher re-delivers an event through the guest IDT (lastEvent describes it). */
   inRedelivery = false;
 
@@ -75,17 +99,29 @@ export class Dispatcher implements CpuProbe {
     private readonly cost: CostModel,
     monitorPhys: number,
     downstream: CpuProbe,
+    readonly design: DbtDesign,
+    kernel: Pick<MultibootBoot, "symbols" | "elf">,
   ) {
     this.cache = new CodeCache(cpu.phys, monitorPhys);
-    this.translator = new Translator(cpu, this.cache);
+    this.translator = new Translator(cpu, this.cache, design);
     this.restorer = new Restorer(cpu, this.cache);
-    this.shadow = new ShadowIdt(cpu);
+    this.shadow = new ShadowIdt(cpu, design);
     this.downstream = downstream;
+    this.extable = design === "relaxed" ? ExtableRegistry.forKernel(cpu.phys, kernel.elf, kernel.symbols) : null;
+  }
+
+  /** The DBT's note on the guest-visible delivery being reported right now (for probes downstream), or null. */
+  get currentEvent(): EventNote | null {
+    return this.inRedelivery ? this.lastEvent : null;
   }
 
   // ---------------------------------------------------------------- probe (deliveries and irets)
 
   onDelivery(d: DeliveryInfo): void {
+    if (this.design === "relaxed") {
+      this.onRelaxedDelivery(d);
+      return;
+    }
     if (this.shadow.isShadowActive()) {
       // The hardware delivered through the shadow IDT: remember the frame for the interrupt stub.
       Object.assign(this.pending, d);
@@ -105,13 +141,14 @@ export class Dispatcher implements CpuProbe {
     const eip = this.cpu.s[S_EIP]! >>> 0;
     // An indirect-branch lookup that hits stays in the code cache in a real DBT (DynamoRIO's inline
     // lookup); every other entry is a full context switch into the dispatcher and back.
-    if (eip !== ENTRY_INDIRECT && eip !== ENTRY_INDIRECT_RET_IMM) this.charge("dispatcherEntryExit", this.cost.dispatcher.entry + this.cost.dispatcher.exit);
+    const lookup = eip === ENTRY_INDIRECT || eip === ENTRY_INDIRECT_RET_IMM || eip === ENTRY_INDIRECT_CALL_STACK || eip === ENTRY_INDIRECT_JMP_STACK;
+    if (!lookup) this.charge("dispatcherEntryExit", this.cost.dispatcher.entry + this.cost.dispatcher.exit);
     if (eip >= HOST_ENTRIES && eip < HOST_ENTRIES + 256 * INTERRUPT_STUB_STRIDE) {
-      this.onInterrupt((eip - HOST_ENTRIES) / INTERRUPT_STUB_STRIDE);
-    } else if (eip === ENTRY_INDIRECT || eip === ENTRY_INDIRECT_RET_IMM) {
-      // ret imm16: release the argument bytes together with the jump.
-      if (eip === ENTRY_INDIRECT_RET_IMM) this.cpu.s[REG_ESP] = (this.cpu.s[REG_ESP]! + this.cpu.mem.readAs(SPILL_RET_IMM, 4, false)) | 0;
-      this.onIndirect();
+      const vector = (eip - HOST_ENTRIES) / INTERRUPT_STUB_STRIDE;
+      if (this.design === "relaxed") this.onRelaxedGate(vector);
+      else this.onInterrupt(vector);
+    } else if (lookup) {
+      this.onIndirect(this.takeIndirectTarget(eip));
     } else if (eip >= ENTRY_RECORDS && isMonitor(eip)) {
       const rec = this.cache.recordAt(eip);
       const kind = this.cache.recKind[rec];
@@ -137,10 +174,38 @@ export class Dispatcher implements CpuProbe {
     if (b && this.cache.link(rec, b)) this.charge("linking", this.cost.dispatcher.link);
   }
 
-  private onIndirect(): void {
+  /** Where the translated indirect branch left its native target, and finishing what it started. */
+  private takeIndirectTarget(eip: number): number {
+    const s = this.cpu.s;
+    const mem = this.cpu.mem;
+    switch (eip) {
+      case ENTRY_INDIRECT_RET_IMM:
+        // ret imm16: release the argument bytes together with the jump.
+        s[REG_ESP] = (s[REG_ESP]! + mem.readAs(SPILL_RET_IMM, 4, false)) | 0;
+        return mem.readAs(SPILL, 4, false);
+      case ENTRY_INDIRECT_CALL_STACK: {
+        // Relaxed indirect call: [esp] is the return address the call pushed, [esp+4] the target:
+        // the return address takes the target's slot, as the guest's own call would leave it.
+        const esp = s[REG_ESP]!;
+        const ret = mem.readAs(esp, 4, false);
+        const target = mem.readAs((esp + 4) | 0, 4, false);
+        mem.writeAs((esp + 4) | 0, ret, 4, false);
+        s[REG_ESP] = (esp + 4) | 0;
+        return target;
+      }
+      case ENTRY_INDIRECT_JMP_STACK: {
+        const target = mem.readAs(s[REG_ESP]!, 4, false);
+        s[REG_ESP] = (s[REG_ESP]! + 4) | 0;
+        return target;
+      }
+      default:
+        // The translated ret / indirect call / indirect jmp left the native target in the spill slot.
+        return mem.readAs(SPILL, 4, false);
+    }
+  }
+
+  private onIndirect(target: number): void {
     this.stats.entries.indirect++;
-    // The translated ret / indirect call / indirect jmp left the native target in the spill slot.
-    const target = this.cpu.mem.readAs(SPILL, 4, false);
     const hit = this.cache.lookup(this.key(target)) !== undefined;
     if (hit) {
       this.stats.indirectHits++;
@@ -155,7 +220,10 @@ export class Dispatcher implements CpuProbe {
 
   /** A ring-0 fetch outside the code cache: the safety net (brief §3 "no escape"), charged like a fault. */
   private onEscape(eip: number): void {
-    this.stats.entries.escape++;
+    // Relaxed: a copied ret (or an iret the check let through) reached a native kernel PC, the
+    // target a stack the guest built itself holds: BTKernel's native-target check, a fault-priced trap.
+    if (this.design === "relaxed") this.stats.entries["native-target"]++;
+    else this.stats.entries.escape++;
     this.charge("escapes", this.cost.dispatcher.escapeTrap);
     this.goTo(eip);
   }
@@ -171,12 +239,14 @@ export class Dispatcher implements CpuProbe {
     const pc = this.cache.recTarget[rec]!;
     cpu.s[S_EIP] = pc;
     this.shadow.useGuest();
+    let changed = false;
     try {
       cpu.interpretOne();
     } finally {
-      this.shadow.captureGuest();
+      changed = this.shadow.captureGuest();
       this.shadow.useShadow();
     }
+    if (changed && this.design === "relaxed") this.rebuildShadow();
     this.continueNative();
   }
 
@@ -248,6 +318,7 @@ export class Dispatcher implements CpuProbe {
       rollbackSteps: r.steps,
       template: r.template,
       dispatcherCycles: 0,
+      leak: false,
     };
     // 3. Deliver it again through the guest's IDT (a software frame rebuild: the hardware's own cost is not charged twice).
     this.stats.frameRebuilds++;
@@ -269,6 +340,112 @@ export class Dispatcher implements CpuProbe {
     }
     // 4. Into the translated handler.
     this.continueNative();
+  }
+
+  // ---------------------------------------------------------------- relaxed design
+
+  /**
+   * Relaxed: the hardware delivered through a shadow gate that is the guest's own but for the
+   * handler's address, so this delivery is the guest-visible one. Note what the guest sees: a
+   * code-cache PC in the frame when translated code was interrupted (a transparency leak).
+   */
+  private onRelaxedDelivery(d: DeliveryInfo): void {
+    const pushed = d.pushedEip >>> 0;
+    const leak = d.fromCpl === 0 && isMonitor(pushed);
+    if (leak) {
+      this.stats.leaks.deliveries++;
+      this.stats.leaks.byVector[d.vector] = (this.stats.leaks.byVector[d.vector] ?? 0) + 1;
+    }
+    this.lastEvent = {
+      vector: d.vector,
+      pushedPc: pushed,
+      nativePc: leak ? this.nativePcOf(pushed) : pushed,
+      cachePc: leak ? pushed : null,
+      rollbackSteps: 0,
+      template: "",
+      dispatcherCycles: 0,
+      leak,
+    };
+    this.inRedelivery = true;
+    try {
+      this.downstream.onDelivery(d);
+    } finally {
+      this.inRedelivery = false;
+    }
+  }
+
+  /**
+   * Relaxed: a shadow gate whose handler was not translated yet led here. The hardware frame
+   * stays exactly as pushed; translate the handler, point the gate at it for next time, enter it.
+   */
+  private onRelaxedGate(vector: number): void {
+    this.stats.entries.gate++;
+    const handler = this.shadow.guestHandler[vector]!;
+    const b = this.goTo(handler);
+    // Blocks made with paging off are keyed apart from those made with it on: resolve only the latter.
+    if (b !== null && b.paging && b.valid) this.shadow.resolve(vector, b.cacheStart);
+  }
+
+  /** Relaxed: mirror the guest's IDT again (after LIDT or a store to it). */
+  private rebuildShadow(): void {
+    this.shadowRebuildPending = false;
+    this.stats.entries["idt-rebuild"]++;
+    const gates = this.shadow.build();
+    this.charge("shadowIdt", this.cost.dispatcher.shadowGateWrite * gates);
+  }
+
+  /** Translations went away (self-modifying code): drop what pointed at them. */
+  afterInvalidation(): void {
+    if (this.design !== "relaxed") return;
+    for (let v = 0; v < 256; v++) {
+      const pc = this.shadow.resolved[v]!;
+      if (pc !== 0 && !(this.cache.blockAt(pc)?.valid ?? false)) this.shadow.unresolve(v);
+    }
+    if (this.extable) this.extable.stale = true;
+  }
+
+  /** Deferred work the CPU yielded for: an IDT rebuild, exception-table repair, a resync. */
+  catchUp(): void {
+    if (this.shadowRebuildPending) {
+      this.charge("dispatcherEntryExit", this.cost.dispatcher.entry + this.cost.dispatcher.exit);
+      this.rebuildShadow();
+    }
+    if (this.extable?.stale) this.repairExtable();
+    if (this.resyncPending) this.resync();
+  }
+
+  /** Relaxed: translate a block without entering it (an exception-table fixup). */
+  private translateOnly(eip: number): TBlock | null {
+    const key = this.key(eip);
+    const known = this.cache.lookup(key);
+    if (known) return known;
+    const r = this.translator.translate(eip, key, this.cpu.s[S_CPL]!, (this.cpu.s[S_CR0]! & CR0_PG) !== 0);
+    if (!("block" in r)) return null;
+    this.charge("translation", this.cost.dispatcher.translatePerInstruction * r.block.guestInstructions);
+    this.afterTranslate(r.block);
+    return r.block;
+  }
+
+  /** Relaxed: a new block copies instructions the kernel's exception table lists: register the copies. */
+  private afterTranslate(b: TBlock): void {
+    const ext = this.extable;
+    if (ext === null) return;
+    for (const f of ext.faultsIn(b)) {
+      const fixup = this.translateOnly(f.fixup);
+      if (fixup === null || !b.valid) continue;
+      ext.register(f.faultPc, b, fixup);
+      this.stats.leaks.extableEntries = ext.written;
+      this.charge("shadowIdt", this.cost.dispatcher.shadowGateWrite);
+    }
+  }
+
+  private repairExtable(): void {
+    const ext = this.extable!;
+    for (const { reg, fixupNative } of ext.prune()) {
+      const fixup = this.translateOnly(fixupNative);
+      if (fixup !== null) ext.refresh(reg, fixup);
+    }
+    this.stats.leaks.extableEntries = ext.written;
   }
 
   /** Resynchronize after self-modifying code changed the translation being executed. */
@@ -333,6 +510,9 @@ export class Dispatcher implements CpuProbe {
       if (!b) {
         let r = this.translator.translate(eip, key, cpu.s[S_CPL]!, (cpu.s[S_CR0]! & CR0_PG) !== 0);
         if ("full" in r) {
+          // Relaxed mode cannot flush: code-cache return addresses and interrupted PCs sit on guest
+          // stacks, and BTKernel sizes its cache so it never has to (brief §3).
+          if (this.design === "relaxed") throw new GuestStop(`code cache full (${this.cache.used} bytes) in relaxed mode: code-cache PCs on guest stacks cannot be flushed`, ExitCode.unsupported, "unsupported");
           this.cache.flush();
           r = this.translator.translate(eip, key, cpu.s[S_CPL]!, (cpu.s[S_CR0]! & CR0_PG) !== 0);
         }
@@ -354,6 +534,7 @@ export class Dispatcher implements CpuProbe {
         if ("full" in r) throw new InternalError("code cache: a single block does not fit an empty cache");
         b = r.block;
         this.charge("translation", this.cost.dispatcher.translatePerInstruction * b.guestInstructions);
+        if (this.extable !== null) this.afterTranslate(b);
       }
       cpu.s[S_EIP] = b.cacheStart | 0;
       return b;

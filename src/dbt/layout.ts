@@ -20,6 +20,14 @@ export const INTERRUPT_STUB_STRIDE = L.interruptStubStride;
 export const ENTRY_INDIRECT = (HOST_ENTRIES + L.fixedEntriesOffset) >>> 0;
 /** Indirect lookup for `ret imm16`: the dispatcher also releases the imm16 bytes (spill slot 2) as it jumps. */
 export const ENTRY_INDIRECT_RET_IMM = (ENTRY_INDIRECT + 4) >>> 0;
+/**
+ * Relaxed design's indirect call: the target was pushed, then a `call` to this entry pushed the
+ * code-cache return address below it; the dispatcher drops the target slot as it jumps.
+ * Keeping the target on the guest's stack, not in a spill slot, lets interrupts nest anywhere.
+ */
+export const ENTRY_INDIRECT_CALL_STACK = (ENTRY_INDIRECT + 8) >>> 0;
+/** Relaxed design's indirect jmp: the target was pushed; the dispatcher pops it as it jumps. */
+export const ENTRY_INDIRECT_JMP_STACK = (ENTRY_INDIRECT + 12) >>> 0;
 /** Entry records (exit stubs and emulation entries): record n is at ENTRY_RECORDS + 4n. */
 export const ENTRY_RECORDS = (HOST_ENTRIES + L.entryRecordsOffset) >>> 0;
 export const MAX_ENTRY_RECORDS = Math.floor((L.hostEntriesBytes - L.entryRecordsOffset) / 4);

@@ -5,7 +5,8 @@ import { Op, A_ENDS_BLOCK } from "../cpu/opcodes.js";
 import { SEG_SS } from "../cpu/state.js";
 import { PAGE_MASK, PAGE_SHIFT } from "../mem/physical.js";
 import { CodeCache, REC_EMULATE, REC_EXIT, TBlock, Tpl, type HostInsn } from "./code-cache.js";
-import { ENTRY_INDIRECT, ENTRY_INDIRECT_RET_IMM, SPILL, SPILL_EAX, SPILL_RET_IMM } from "./layout.js";
+import { CODE_CACHE, ENTRY_INDIRECT, ENTRY_INDIRECT_CALL_STACK, ENTRY_INDIRECT_JMP_STACK, ENTRY_INDIRECT_RET_IMM, SPILL, SPILL_EAX, SPILL_RET_IMM } from "./layout.js";
+import type { DbtDesign } from "./dbt.js";
 
 /** Longest block in guest instructions (a real translator bounds blocks so linking and flushing stay cheap). */
 export const MAX_BLOCK_GUEST_INSNS = 32;
@@ -62,6 +63,7 @@ export class Translator {
   constructor(
     private readonly cpu: Cpu,
     private readonly cache: CodeCache,
+    readonly design: DbtDesign = "precise",
   ) {}
 
   /**
@@ -154,6 +156,10 @@ export class Translator {
       return true;
     }
     const imm = dc.imm[0]!;
+    if (this.design === "relaxed") {
+      const done = this.emitRelaxed(asm, entry.op, pc, next, len, imm);
+      if (done !== null) return done;
+    }
     switch (entry.op) {
       case Op.JMP_J: {
         const h = asm.begin(pc, true, Tpl.JMP);
@@ -280,6 +286,102 @@ export class Translator {
         }
         return false;
     }
+  }
+
+  /**
+   * The relaxed (BTKernel) forms: call, ret and iret stay what they are, so return addresses and
+   * interrupted PCs on kernel stacks are code-cache PCs. Returns null where the precise form is
+   * used unchanged (jmp, jcc, loop, the emulated system instructions).
+   */
+  private emitRelaxed(asm: Assembler, op: Op, pc: number, next: number, len: number, imm: number): boolean | null {
+    switch (op) {
+      case Op.CALL_J: {
+        // The call pushes the address of the glue that follows: a ret comes back into the cache.
+        const h = asm.begin(pc, true, Tpl.CALL);
+        asm.u8(0xe8);
+        asm.exitRel32(REC_EXIT, (next + imm) | 0);
+        asm.end(h);
+        this.glue(asm, next);
+        return true;
+      }
+      case Op.CALL_E: {
+        // The target stays on the guest's stack (not in a spill slot an interrupt handler's own
+        // indirect calls would overwrite); the lookup entry drops it as it jumps.
+        const t = asm.begin(pc, false, Tpl.IND_PUSH_TARGET);
+        this.copyWithOpcode(asm, len, 0xff, 6);
+        asm.end(t);
+        const c = asm.begin(pc, true, Tpl.CALLI_LOOKUP);
+        asm.u8(0xe8);
+        asm.rel32To(ENTRY_INDIRECT_CALL_STACK);
+        asm.end(c);
+        this.glue(asm, next);
+        return true;
+      }
+      case Op.JMP_E: {
+        const t = asm.begin(pc, false, Tpl.IND_PUSH_TARGET);
+        this.copyWithOpcode(asm, len, 0xff, 6);
+        asm.end(t);
+        const j = asm.begin(pc, true, Tpl.JMPI_LOOKUP);
+        asm.u8(0xe9);
+        asm.rel32To(ENTRY_INDIRECT_JMP_STACK);
+        asm.end(j);
+        return true;
+      }
+      case Op.RET:
+      case Op.RET_I: {
+        // Copied: it returns to whatever the stack holds. A native kernel address there (a stack
+        // the guest built itself) is caught when the CPU fetches from it (the native-target check).
+        const h = asm.begin(pc, true, Tpl.COPY);
+        for (let i = 0; i < len; i++) asm.u8(this.buf[i]!);
+        asm.end(h);
+        return true;
+      }
+      case Op.IRET: {
+        this.emitIretCheck(asm, pc, len);
+        return true;
+      }
+      default:
+        return null;
+    }
+  }
+
+  /**
+   * BTKernel's iret check: an iret to ring 3, or to a code-cache PC (the frame an interrupt of
+   * translated code left), runs as the copied iret; an iret to a native ring-0 PC (a frame the
+   * guest built itself) goes to the dispatcher, which carries it out and enters the translation.
+   * The flags are saved around the test, so even an iret that faults pushes the guest's EFLAGS.
+   *
+   *     pushfd                          ; the frame is now at [esp+4]
+   *     test byte [esp+8], 3            ; RPL of the frame's CS
+   *     jnz  .direct                    ; to ring 3: always a native PC
+   *     cmp  dword [esp+4], CODE_CACHE
+   *     jae  .direct                    ; a code-cache PC (the cache runs to the top of memory)
+   *     popfd
+   *     jmp  <emulate: the guest's iret>
+   *   .direct:
+   *     popfd
+   *     iret                            ; the guest's own bytes (with any prefix)
+   */
+  private emitIretCheck(asm: Assembler, pc: number, len: number): void {
+    const step = (bytes: number[], n: number): void => {
+      const h = asm.begin(pc, false, Tpl.IRET_CHECK, n);
+      asm.u8(...bytes);
+      asm.end(h);
+    };
+    step([0x9c], 0);
+    step([0xf6, 0x44, 0x24, 0x08, 0x03], 1);
+    step([0x75, 16], 2); // over cmp (8), jae (2), popfd (1) and jmp rel32 (5)
+    step([0x81, 0x7c, 0x24, 0x04, CODE_CACHE & 0xff, (CODE_CACHE >>> 8) & 0xff, (CODE_CACHE >>> 16) & 0xff, CODE_CACHE >>> 24], 3);
+    step([0x73, 6], 4); // over popfd (1) and jmp rel32 (5)
+    step([0x9d], 5);
+    const e = asm.begin(pc, false, Tpl.EMULATE);
+    asm.u8(0xe9);
+    asm.exitRel32(REC_EMULATE, pc);
+    asm.end(e);
+    step([0x9d], 6);
+    const h = asm.begin(pc, true, Tpl.COPY);
+    for (let i = 0; i < len; i++) asm.u8(this.buf[i]!);
+    asm.end(h);
   }
 
   private glue(asm: Assembler, target: number): void {

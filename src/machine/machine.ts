@@ -61,10 +61,16 @@ export interface MachineOptions {
   hiddenBytes?: number;
   /** COM1 output, byte by byte. */
   onConsole?: (byte: number) => void;
-  /** native: the CPU runs the kernel's code; precise: kernel DBT with PC rewrite and rollback. */
-  mode?: "native" | "precise";
+  /**
+   * native: the CPU runs the kernel's code; precise: kernel DBT with PC rewrite and rollback
+   * (DynamoRIO-Kernel, VMware); relaxed: kernel DBT whose code-cache PCs reach the guest (BTKernel).
+   */
+  mode?: ExecMode;
   asyncPolicy?: AsyncPolicy;
 }
+
+export const EXEC_MODES = ["native", "precise", "relaxed"] as const;
+export type ExecMode = (typeof EXEC_MODES)[number];
 
 export type StopReason = "exit" | "max-cycles" | "stop-point";
 
@@ -90,7 +96,7 @@ export class Machine {
   exitRequest: DebugExitRequest | null = null;
   /** The kernel DBT, in DBT modes. */
   readonly dbt: Dbt | null = null;
-  readonly mode: "native" | "precise";
+  readonly mode: ExecMode;
   /** Cycles the CPU spent halted waiting for an interrupt. */
   idleCycles = 0;
   /**
@@ -129,8 +135,8 @@ export class Machine {
     applySeaBiosPitState(this.pit);
     this.boot = loadMultiboot(opts.kernelImage, opts.kernelName, opts.cmdline, ram, (addr, bytes) => this.phys.load(addr, bytes));
     this.enterKernel();
-    if (this.mode === "precise") {
-      this.dbt = new Dbt(cpu, this.phys, opts.cost, { asyncPolicy: opts.asyncPolicy ?? "rollback" });
+    if (this.mode !== "native") {
+      this.dbt = new Dbt(cpu, this.phys, opts.cost, { design: this.mode, asyncPolicy: opts.asyncPolicy ?? "rollback", kernel: this.boot });
       this.dbt.start();
     }
   }

@@ -35,7 +35,7 @@ export interface DifferentialRun {
 export interface RunSpec {
   kernel?: string;
   cmdline: string;
-  mode: "native" | "precise";
+  mode: "native" | "precise" | "relaxed";
   policy?: AsyncPolicy;
   /** Raise IRQ0 before the host instruction that would make the host count exceed each of these. */
   injectAtIcount?: number[];

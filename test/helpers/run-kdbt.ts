@@ -14,7 +14,7 @@ export interface KdbtRun {
   stop: GuestStop | null;
 }
 
-export function runKdbt(opts: { kernel?: string; cmdline?: string; cost?: string; maxCycles?: number; mode?: "native" | "precise"; asyncPolicy?: "rollback" | "defer" } = {}): KdbtRun {
+export function runKdbt(opts: { kernel?: string; cmdline?: string; cost?: string; maxCycles?: number; mode?: "native" | "precise" | "relaxed"; asyncPolicy?: "rollback" | "defer" } = {}): KdbtRun {
   const path = opts.kernel ?? DEFAULT_KERNEL;
   const out: number[] = [];
   const machine = new Machine({

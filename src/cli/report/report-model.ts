@@ -48,7 +48,8 @@ export const CATEGORY_STYLES: Record<BreakdownCategory, CategoryStyle> = {
   indirectLookups: { label: "indirect-branch lookups", color: "#DDCC77" },
   translation: { label: "translation", color: "#AA4499" },
   linking: { label: "block linking", color: "#44AA99" },
-  escapes: { label: "escapes (no-escape traps)", color: "#882255" },
+  escapes: { label: "escape / native-target traps", color: "#882255" },
+  shadowIdt: { label: "shadow IDT and extable upkeep", color: "#999933" },
 };
 
 export interface WorkloadView {
