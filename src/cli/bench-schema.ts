@@ -21,6 +21,7 @@ export const BREAKDOWN_CATEGORIES = [
   "translation",
   "linking",
   "escapes",
+  "emulation",
   "shadowIdt",
 ] as const;
 export type BreakdownCategory = (typeof BREAKDOWN_CATEGORIES)[number];

@@ -8,24 +8,17 @@ import { ExitCode, KdbtError, UsageError } from "../errors.js";
 import { makeLogger } from "./log.js";
 import { runCommand } from "./run-command.js";
 import { formatSpeed, speedCommand } from "./speed-command.js";
-import { BENCH_MODES, benchCommand, formatBench } from "./bench-command.js";
+import { BENCH_MODES, benchCli } from "./bench-command.js";
 import { PRESET_NAMES } from "../cost/model.js";
 import { EXEC_MODES, type ExecMode } from "../machine/machine.js";
+import { positiveInt } from "./flags.js";
+import { replayCommand, traceCommand } from "./trace-commands.js";
+import { TEACH_COMMANDS } from "./teach-commands.js";
 
 interface GlobalArgs {
   verbose: number;
   quiet: boolean;
   debug: boolean;
-}
-
-/** Positive integer parser for yargs coerce: rejects NaN, fractions and negatives with the flag's name. */
-function positiveInt(flag: string) {
-  return (v: unknown): number | undefined => {
-    if (v === undefined) return undefined;
-    const n = typeof v === "number" ? v : Number(String(v).replace(/_/g, ""));
-    if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--${flag} ${String(v)}: expected a positive integer`);
-    return n;
-  };
 }
 
 function withRunOptions<T>(y: Argv<T>) {
@@ -38,7 +31,8 @@ function withRunOptions<T>(y: Argv<T>) {
     .option("mode", { type: "string", default: "native", choices: EXEC_MODES, describe: "native, or kernel DBT: precise (DynamoRIO-Kernel/VMware: PC rewrite and rollback) or relaxed (BTKernel)" })
     .option("async-policy", { type: "string", default: "rollback", choices: ["rollback", "defer"], describe: "DBT: an interrupt inside a translation rolls back, or waits for the guest instruction boundary" })
     .option("summary-json", { type: "string", describe: "also write the run summary as JSON to this file" })
-    .option("summary", { type: "boolean", default: true, describe: "print the run summary on stderr (--no-summary to omit it)" });
+    .option("summary", { type: "boolean", default: true, describe: "print the run summary on stderr (--no-summary to omit it)" })
+    .option("trace", { alias: "o", type: "string", describe: "record every interrupt and exception delivery to this trace file (JSON Lines, docs/traces.md)" });
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -52,11 +46,12 @@ export async function main(argv: string[]): Promise<number> {
       .option("quiet", { alias: "q", type: "boolean", default: false, describe: "only errors on stderr" })
       .option("debug", { type: "boolean", default: false, describe: "print stack traces for errors" })
       .command(
-        "run",
-        "boot a kernel and run it; COM1 goes to stdout, the exit status is the guest's isa-debug-exit value",
+        ["run", "record"],
+        "boot a kernel and run it; COM1 goes to stdout, the exit status is the guest's isa-debug-exit value (record: run with --trace FILE)",
         (y) => withRunOptions(y),
         (a) => {
           const g = a as unknown as GlobalArgs;
+          if (a._[0] === "record" && a.trace === undefined) throw new UsageError("kdbt record: name the trace file with --trace FILE (or -o FILE)");
           const log = makeLogger(g.verbose, g.quiet);
           const r = runCommand(
             {
@@ -69,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
               mode: a.mode as ExecMode,
               asyncPolicy: a["async-policy"] as "rollback" | "defer",
               quietSummary: !a.summary || g.quiet,
+              trace: a.trace,
             },
             log,
           );
@@ -82,13 +78,27 @@ export async function main(argv: string[]): Promise<number> {
           y
             .option("kernel", { type: "string", describe: "multiboot ELF kernel (default: the bundled guest kernel)" })
             .option("workloads", { type: "string", default: "", describe: "comma-separated workloads (default: all)" })
-            .option("modes", { type: "string", default: BENCH_MODES.join(","), describe: `comma-separated modes: ${BENCH_MODES.join(", ")}` })
+            .option("modes", { type: "string", default: BENCH_MODES.join(","), describe: `comma-separated modes (native always runs: slowdowns are against it): ${BENCH_MODES.join(", ")}` })
             .option("cost", { type: "string", default: "default", describe: `cost model: ${PRESET_NAMES.join(" | ")} | FILE.json` })
-            .option("json", { type: "boolean", default: false, describe: "print the report as one JSON document" }),
+            .option("iters", { type: "string", describe: "iterations per workload (default: each workload's own)", coerce: positiveInt("iters") })
+            .option("json", { type: "boolean", default: false, describe: "print the report as one JSON document" })
+            .option("html", { type: "string", describe: "also write a self-contained HTML report with charts to this file" }),
         (a) => {
+          const g = a as unknown as GlobalArgs;
           const list = (s: string): string[] => s.split(",").map((x) => x.trim()).filter((x) => x.length > 0);
-          const report = benchCommand({ kernel: a.kernel, workloads: list(a.workloads), modes: list(a.modes), cost: a.cost });
-          process.stdout.write(a.json ? JSON.stringify(report, null, 2) + "\n" : formatBench(report));
+          benchCli(
+            {
+              kernel: a.kernel,
+              workloads: list(a.workloads),
+              modes: list(a.modes),
+              cost: a.cost,
+              guestArgs: a.iters !== undefined ? `iters=${a.iters}` : undefined,
+              json: a.json,
+              html: a.html,
+              progress: process.stderr.isTTY === true && !g.quiet,
+            },
+            (s) => process.stdout.write(s),
+          );
         },
       )
       .command(
@@ -105,6 +115,9 @@ export async function main(argv: string[]): Promise<number> {
           process.stdout.write(a.json ? JSON.stringify(report, null, 2) + "\n" : formatSpeed(report));
         },
       )
+      .command(replayCommand)
+      .command(traceCommand)
+      .command([...TEACH_COMMANDS])
       .demandCommand(1, "kdbt: name a command (see kdbt --help)")
       .strict()
       .recommendCommands()
@@ -114,7 +127,8 @@ export async function main(argv: string[]): Promise<number> {
       .fail((msg, err) => {
         // yargs reports its own parse errors, and errors thrown by coerce(), as YError.
         if (err && !(err instanceof KdbtError) && err.name !== "YError") throw err;
-        throw err instanceof KdbtError ? err : new UsageError(err?.message ?? msg);
+        // yargs spreads some messages over lines ("Invalid values:\n  Argument: ..."): keep one line.
+        throw err instanceof KdbtError ? err : new UsageError((err?.message ?? msg).replace(/:?\s*\n\s*/g, ": "));
       })
       .exitProcess(false)
       .parseAsync();

@@ -10,6 +10,7 @@ import { dumpRegisters } from "../cpu/dump.js";
 import { DEFAULT_KERNEL } from "./paths.js";
 import { formatSummary, summarize, type RunSummary } from "./summary.js";
 import { ConsoleSink } from "./console.js";
+import { startRunTrace, stopOf } from "../trace/recorder.js";
 
 export interface RunArgs {
   kernel?: string | undefined;
@@ -21,6 +22,8 @@ export interface RunArgs {
   quietSummary: boolean;
   mode?: ExecMode;
   asyncPolicy?: "rollback" | "defer";
+  /** Record every delivery to this trace file (`--trace`, `kdbt record`). */
+  trace?: string | undefined;
 }
 
 export interface RunResult {
@@ -56,6 +59,7 @@ export function runCommand(args: RunArgs, log: Logger): RunResult {
     asyncPolicy: args.asyncPolicy ?? "rollback",
   });
   log.info({ kernel: path, entry: machine.boot.entry, cmdline: machine.boot.cmdline, cost: cost.name }, "booting");
+  const recorder = args.trace === undefined ? null : startRunTrace(machine, args.trace, { kernelImage: image, kernelPath: path, kernelName: basename(path), cmdline: args.cmdline, mode: machine.mode, asyncPolicy: args.asyncPolicy ?? "rollback", cost, ramMiB: args.ramMib });
   const t0 = performance.now();
   let stop = "guest exited";
   let exitCode: number = ExitCode.ok;
@@ -68,11 +72,15 @@ export function runCommand(args: RunArgs, log: Logger): RunResult {
       exitCode = outcome.exit!.value & 0xff;
     }
   } catch (e) {
-    if (!(e instanceof GuestStop)) throw e;
+    if (!(e instanceof GuestStop)) {
+      recorder?.abort();
+      throw e;
+    }
     failure = e;
   } finally {
     out.flush();
   }
+  recorder?.finish(stopOf(failure instanceof GuestStop ? failure : null));
   const hostSeconds = (performance.now() - t0) / 1000;
   if (failure) {
     stop = `${failure.name}: ${failure.message}`;

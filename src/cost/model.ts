@@ -25,6 +25,7 @@ export const CostModelSchema = z.strictObject({
     cliSti: cycles,
     system: cycles,
     nop: cycles,
+    segmentLoad: cycles,
   }),
   memoryOperand: cycles,
   /**
@@ -48,6 +49,8 @@ export const CostModelSchema = z.strictObject({
     translatePerInstruction: cycles,
     link: cycles,
     escapeTrap: cycles,
+    /** Carrying out one guest instruction in the dispatcher (iret, lidt, sidt, far jmp) after entering it. */
+    emulate: cycles,
     /** Relaxed mode: mirroring one guest gate into the shadow IDT, or one exception-table entry into the guest's table. */
     shadowGateWrite: cycles,
   }),

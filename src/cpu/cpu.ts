@@ -102,6 +102,8 @@ export class Cpu {
   chargeEventCosts = true;
   /** When >= 0, the retired count deliveries report (the dispatcher re-delivering an earlier event). */
   eventRetired = -1;
+  /** The same for the cycle a delivery reports (-1: now). */
+  eventCycle = -1;
 
   stopCycle = Infinity;
   /** Stop before the host instruction that would make C_ICOUNT exceed this (fault injection points). */

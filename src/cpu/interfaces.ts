@@ -25,6 +25,7 @@ export interface CpuCosts {
     cliSti: number;
     system: number;
     nop: number;
+    segmentLoad: number;
   };
   /** Surcharge for an instruction with a memory operand (explicit or implicit, such as PUSH). */
   memOperand: number;

@@ -226,7 +226,7 @@ function tryDeliver(cpu: Cpu, v: number, kind: number, err: number, ret: number)
   delivery.privilegeChange = toInner;
   delivery.insnEip = cpu.insnEip;
   delivery.retired = cpu.eventRetired >= 0 ? cpu.eventRetired : cpu.retired;
-  delivery.cycle = cpu.ctr[C_CYCLES]!;
+  delivery.cycle = cpu.eventCycle >= 0 ? cpu.eventCycle : cpu.ctr[C_CYCLES]!;
   cpu.probe.onDelivery(delivery);
   return true;
 }

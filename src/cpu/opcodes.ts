@@ -180,6 +180,7 @@ export const CostClass = {
   cliSti: 8,
   system: 9,
   nop: 10,
+  segmentLoad: 11,
 } as const;
 export type CostClassName = keyof typeof CostClass;
 export const COST_CLASS_NAMES = Object.keys(CostClass) as CostClassName[];
@@ -345,7 +346,7 @@ add({ opcode: 0xa1, mnemonic: "mov", form: "eAX,Ov", op: Op.MOV_AO, cost: "alu" 
 add({ opcode: 0xa2, mnemonic: "mov", form: "Ob,AL", op: Op.MOV_OA, attrs: A_WRITES_MEM, cost: "alu" });
 add({ opcode: 0xa3, mnemonic: "mov", form: "Ov,eAX", op: Op.MOV_OA, attrs: A_WRITES_MEM, cost: "alu" });
 add({ opcode: 0x8c, mnemonic: "mov", form: "Ev,Sw", op: Op.MOV_ES, attrs: A_WRITES_MEM, cost: "alu" });
-add({ opcode: 0x8e, mnemonic: "mov", form: "Sw,Ew", op: Op.MOV_SE, attrs: A_SYSTEM_STATE, cost: "system" });
+add({ opcode: 0x8e, mnemonic: "mov", form: "Sw,Ew", op: Op.MOV_SE, attrs: A_SYSTEM_STATE, cost: "segmentLoad" });
 add({ opcode: 0x0fb6, mnemonic: "movzx", form: "Gv,Eb", op: Op.MOVZX_B, cost: "alu" });
 add({ opcode: 0x0fb7, mnemonic: "movzx", form: "Gv,Ew", op: Op.MOVZX_W, cost: "alu" });
 add({ opcode: 0x0fbe, mnemonic: "movsx", form: "Gv,Eb", op: Op.MOVSX_B, cost: "alu" });
@@ -395,7 +396,7 @@ for (const [opc, seg] of [
   [0x0fa1, 4],
   [0x0fa9, 5],
 ] as const) {
-  add({ opcode: opc, mnemonic: "pop", form: "", op: Op.POP_SEG, sub: seg, attrs: A_SYSTEM_STATE, cost: "system", size: 0, mem: true });
+  add({ opcode: opc, mnemonic: "pop", form: "", op: Op.POP_SEG, sub: seg, attrs: A_SYSTEM_STATE, cost: "segmentLoad", size: 0, mem: true });
 }
 add({ opcode: 0x60, mnemonic: "pushad", form: "", op: Op.PUSHA, attrs: A_WRITES_MEM, cost: "alu", size: 0, mem: true });
 add({ opcode: 0x61, mnemonic: "popad", form: "", op: Op.POPA, cost: "alu", size: 0, mem: true });

@@ -61,6 +61,23 @@ export interface EventNote {
   leak: boolean;
 }
 
+/**
+ * What the teaching views (`kdbt explain`, `kdbt step`) watch the precise dispatcher do with an
+ * event, at the points nothing downstream can see: the hardware's frame before it is rewound, the
+ * interrupted state, and the PC-map lookup with its rollback. The default does nothing, so it
+ * costs nothing when no view is attached (conventions §12).
+ */
+export interface DispatcherObserver {
+  /** The hardware delivered through the shadow IDT; its frame is still on the stack at d.frameEsp. */
+  onShadowDelivery(d: Readonly<DeliveryInfo>): void;
+  /** The hardware frame is popped: registers are the interrupted code's again (EIP still the stub's). */
+  onFrameRewound(): void;
+  /** A code-cache PC was mapped to r.nativePc and any rollback applied (r.detail when `explain` is on). */
+  onPcResolved(r: Readonly<PcResolution>): void;
+}
+
+export const NULL_DISPATCHER_OBSERVER: DispatcherObserver = { onShadowDelivery() {}, onFrameRewound() {}, onPcResolved() {} };
+
 export class Dispatcher implements CpuProbe {
   readonly cache: CodeCache;
   readonly translator: Translator;
@@ -75,11 +92,13 @@ export class Dispatcher implements CpuProbe {
     frameRebuilds: 0,
     pcLookups: 0,
   };
-  readonly cycles: DispatcherCycles = { dispatcherEntryExit: 0, pcMapping: 0, rollback: 0, frameRebuild: 0, indirectLookups: 0, translation: 0, linking: 0, escapes: 0, shadowIdt: 0 };
+  readonly cycles: DispatcherCycles = { dispatcherEntryExit: 0, pcMapping: 0, rollback: 0, frameRebuild: 0, indirectLookups: 0, translation: 0, linking: 0, escapes: 0, emulation: 0, shadowIdt: 0 };
   /** Guest-visible deliveries go on to these (run statistics, trace recorder). */
   downstream: CpuProbe;
   /** Explain views set this to get rollback step descriptions. */
   explain = false;
+  /** Teaching views swap in an observer of the precise interrupt path (see DispatcherObserver). */
+  observer: DispatcherObserver = NULL_DISPATCHER_OBSERVER;
   /** The last shadow (hardware) delivery, copied when it happens, consumed by the interrupt stub. */
   private readonly pending: DeliveryInfo = { vector: 0, kind: 0, errorCode: 0, hasErrorCode: false, pushedEip: 0, fromCpl: 0, cr2: 0, frameEsp: 0, privilegeChange: false, insnEip: 0, retired: 0, cycle: 0 };
   private readonly resolution = new PcResolution();
@@ -235,6 +254,7 @@ export class Dispatcher implements CpuProbe {
    */
   private onEmulate(rec: number): void {
     this.stats.entries.emulate++;
+    this.charge("emulation", this.cost.dispatcher.emulate);
     const cpu = this.cpu;
     const pc = this.cache.recTarget[rec]!;
     cpu.s[S_EIP] = pc;
@@ -271,6 +291,7 @@ export class Dispatcher implements CpuProbe {
     const pushedEip = mem.readAs(p, 4, false) >>> 0;
     const pushedCs = mem.readAs((p + 4) | 0, 4, false) & 0xffff;
     const pushedEflags = mem.readAs((p + 8) | 0, 4, false);
+    this.observer.onShadowDelivery(d);
     if (d.privilegeChange) {
       const esp = mem.readAs((p + 12) | 0, 4, false);
       const ss = mem.readAs((p + 16) | 0, 4, false) & 0xffff;
@@ -285,6 +306,7 @@ export class Dispatcher implements CpuProbe {
     s[S_EFLAGS] = pushedEflags & ~FLAG_RF;
     s[S_CC_OP] = CC_EFLAGS;
     s[S_HALTED] = 0;
+    this.observer.onFrameRewound();
     // 2. Code-cache PC -> native PC, with rollback.
     let nativePc = pushedEip;
     let nativeInsn = d.insnEip >>> 0;
@@ -292,12 +314,14 @@ export class Dispatcher implements CpuProbe {
     const r = this.resolution;
     r.steps = 0;
     r.template = "";
-    if (d.fromCpl === 0 && isMonitor(pushedEip)) {
+    // Relaxed mode only comes here for a gate it could not mirror, and keeps the code-cache PC.
+    if (d.fromCpl === 0 && isMonitor(pushedEip) && this.design === "precise") {
       cachePc = pushedEip;
       this.stats.pcLookups++;
       this.charge("pcMapping", this.cost.dispatcher.pcLookup);
       if (!this.restorer.resolve(pushedEip, r, this.explain)) throw new InternalError(`dispatcher: no PC map entry for code-cache PC 0x${pushedEip.toString(16)}`);
       nativePc = r.nativePc;
+      this.observer.onPcResolved(r);
       if (r.steps > 0) {
         this.stats.rollbacks[r.template] = (this.stats.rollbacks[r.template] ?? 0) + 1;
         this.charge("rollback", this.cost.dispatcher.rollbackStep * r.steps);
@@ -328,12 +352,14 @@ export class Dispatcher implements CpuProbe {
     cpu.chargeEventCosts = false;
     // The guest-visible event happened when the hardware took it, not now.
     cpu.eventRetired = d.retired;
+    cpu.eventCycle = d.cycle;
     this.inRedelivery = true;
     try {
       cpu.deliver(vector, d.kind, errorCode, nativePc);
     } finally {
       this.inRedelivery = false;
       cpu.eventRetired = -1;
+      cpu.eventCycle = -1;
       cpu.chargeEventCosts = true;
       this.shadow.captureGuest();
       this.shadow.useShadow();
@@ -350,6 +376,11 @@ export class Dispatcher implements CpuProbe {
    * code-cache PC in the frame when translated code was interrupted (a transparency leak).
    */
   private onRelaxedDelivery(d: DeliveryInfo): void {
+    if (this.shadow.isShadowActive() && this.shadow.fallback[d.vector] === 1) {
+      // A gate the shadow table could not mirror: delivered again through the guest's IDT.
+      Object.assign(this.pending, d);
+      return;
+    }
     const pushed = d.pushedEip >>> 0;
     const leak = d.fromCpl === 0 && isMonitor(pushed);
     if (leak) {
@@ -379,6 +410,10 @@ export class Dispatcher implements CpuProbe {
    * stays exactly as pushed; translate the handler, point the gate at it for next time, enter it.
    */
   private onRelaxedGate(vector: number): void {
+    if (this.shadow.fallback[vector] === 1) {
+      this.onInterrupt(vector);
+      return;
+    }
     this.stats.entries.gate++;
     const handler = this.shadow.guestHandler[vector]!;
     const b = this.goTo(handler);

@@ -34,6 +34,13 @@ export class ShadowIdt {
   rebuilds = 0;
   /** Relaxed: the guest handler of each 32-bit interrupt or trap gate (0 where the gate is anything else). */
   readonly guestHandler = new Int32Array(256);
+  /**
+   * Relaxed: 1 where the guest's gate could not be read (its IDT page is not mapped). The shadow
+   * gate then leads to the stub like a precise-mode gate, and the dispatcher delivers the event
+   * again through the guest's IDT, so the hardware's fault on reading the gate (#PF, then #DF)
+   * happens as it would natively.
+   */
+  readonly fallback = new Uint8Array(256);
   /** Relaxed: the code-cache address each gate was patched to (UNRESOLVED: still at the stub). */
   readonly resolved = new Int32Array(256);
   /** Physical pages holding the guest's IDT (watched for stores). */
@@ -55,17 +62,19 @@ export class ShadowIdt {
   /** Write the whole shadow table from scratch (returns the number of gates written). */
   build(): number {
     if (this.design === "relaxed") return this.buildRelaxed();
-    const mem = this.cpu.mem;
-    for (let v = 0; v < 256; v++) {
-      const stub = interruptStub(v);
-      const lo = ((this.selector & 0xffff) << 16) | (stub & 0xffff);
-      const hi = (stub & 0xffff0000) | DESC_P | (3 << 13) | (SYS_INTERRUPT_GATE32 << DESC_TYPE_SHIFT);
-      mem.writeAs((SHADOW_IDT + v * 8) | 0, lo, 4, false);
-      mem.writeAs((SHADOW_IDT + v * 8 + 4) | 0, hi, 4, false);
-    }
+    for (let v = 0; v < 256; v++) this.writePreciseGate(v);
     this.useShadow();
     this.rebuilds++;
     return 256;
+  }
+
+  /** A present DPL-3 interrupt gate to vector v's dispatcher stub: every event reaches the dispatcher. */
+  private writePreciseGate(v: number): void {
+    const stub = interruptStub(v);
+    const lo = ((this.selector & 0xffff) << 16) | (stub & 0xffff);
+    const hi = (stub & 0xffff0000) | DESC_P | (3 << 13) | (SYS_INTERRUPT_GATE32 << DESC_TYPE_SHIFT);
+    this.cpu.mem.writeAs((SHADOW_IDT + v * 8) | 0, lo, 4, false);
+    this.cpu.mem.writeAs((SHADOW_IDT + v * 8 + 4) | 0, hi, 4, false);
   }
 
   private buildRelaxed(): number {
@@ -73,14 +82,19 @@ export class ShadowIdt {
     const gates = Math.min(256, (this.guestLimit + 1) >>> 3);
     this.guestHandler.fill(0);
     this.resolved.fill(UNRESOLVED);
+    this.fallback.fill(0);
     for (let v = 0; v < 256; v++) {
       let lo = 0;
       let hi = 0;
       if (v < gates) {
-        // An unmapped guest IDT reads as not-present gates (#NP) where the hardware would take #PF
-        // reading it; kernels never run with their IDT unmapped.
-        lo = mem.peek32((this.guestBase + v * 8) | 0, 0);
-        hi = mem.peek32((this.guestBase + v * 8 + 4) | 0, 0);
+        const at = (this.guestBase + v * 8) | 0;
+        if (mem.peek(at) < 0 || mem.peek((at + 7) | 0) < 0) {
+          this.fallback[v] = 1;
+          this.writePreciseGate(v);
+          continue;
+        }
+        lo = mem.peek32(at, 0);
+        hi = mem.peek32((at + 4) | 0, 0);
         const type = (hi >>> DESC_TYPE_SHIFT) & 0x1f;
         if ((hi & DESC_P) !== 0 && (type === SYS_INTERRUPT_GATE32 || type === SYS_TRAP_GATE32)) {
           this.guestHandler[v] = (hi & 0xffff0000) | (lo & 0xffff);

@@ -5,7 +5,7 @@ import { Op, A_ENDS_BLOCK } from "../cpu/opcodes.js";
 import { SEG_SS } from "../cpu/state.js";
 import { PAGE_MASK, PAGE_SHIFT } from "../mem/physical.js";
 import { CodeCache, REC_EMULATE, REC_EXIT, TBlock, Tpl, type HostInsn } from "./code-cache.js";
-import { CODE_CACHE, ENTRY_INDIRECT, ENTRY_INDIRECT_CALL_STACK, ENTRY_INDIRECT_JMP_STACK, ENTRY_INDIRECT_RET_IMM, SPILL, SPILL_EAX, SPILL_RET_IMM } from "./layout.js";
+import { MONITOR_BASE, ENTRY_INDIRECT, ENTRY_INDIRECT_CALL_STACK, ENTRY_INDIRECT_JMP_STACK, ENTRY_INDIRECT_RET_IMM, SPILL, SPILL_EAX, SPILL_RET_IMM } from "./layout.js";
 import type { DbtDesign } from "./dbt.js";
 
 /** Longest block in guest instructions (a real translator bounds blocks so linking and flushing stay cheap). */
@@ -346,16 +346,17 @@ export class Translator {
   }
 
   /**
-   * BTKernel's iret check: an iret to ring 3, or to a code-cache PC (the frame an interrupt of
-   * translated code left), runs as the copied iret; an iret to a native ring-0 PC (a frame the
+   * BTKernel's iret check: an iret to ring 3, or to a monitor PC (the frame an interrupt of
+   * translated code left: a code-cache PC, or a dispatcher entry the CPU was about to enter), runs
+   * as the copied iret; an iret to a native ring-0 PC (a frame the
    * guest built itself) goes to the dispatcher, which carries it out and enters the translation.
    * The flags are saved around the test, so even an iret that faults pushes the guest's EFLAGS.
    *
    *     pushfd                          ; the frame is now at [esp+4]
    *     test byte [esp+8], 3            ; RPL of the frame's CS
    *     jnz  .direct                    ; to ring 3: always a native PC
-   *     cmp  dword [esp+4], CODE_CACHE
-   *     jae  .direct                    ; a code-cache PC (the cache runs to the top of memory)
+   *     cmp  dword [esp+4], MONITOR_BASE
+   *     jae  .direct                    ; a monitor PC (the monitor runs to the top of memory)
    *     popfd
    *     jmp  <emulate: the guest's iret>
    *   .direct:
@@ -371,7 +372,7 @@ export class Translator {
     step([0x9c], 0);
     step([0xf6, 0x44, 0x24, 0x08, 0x03], 1);
     step([0x75, 16], 2); // over cmp (8), jae (2), popfd (1) and jmp rel32 (5)
-    step([0x81, 0x7c, 0x24, 0x04, CODE_CACHE & 0xff, (CODE_CACHE >>> 8) & 0xff, (CODE_CACHE >>> 16) & 0xff, CODE_CACHE >>> 24], 3);
+    step([0x81, 0x7c, 0x24, 0x04, MONITOR_BASE & 0xff, (MONITOR_BASE >>> 8) & 0xff, (MONITOR_BASE >>> 16) & 0xff, MONITOR_BASE >>> 24], 3);
     step([0x73, 6], 4); // over popfd (1) and jmp rel32 (5)
     step([0x9d], 5);
     const e = asm.begin(pc, false, Tpl.EMULATE);

@@ -80,7 +80,26 @@ export class Mmu {
     this.dv = phys.dv;
     this.touched = phys.touched;
     // A page that starts holding code loses its cached write permission so stores reach the SMC check.
-    phys.onNewCodePage(() => this.flush());
+    phys.onNewCodePage((ppn) => this.revokeFastWrites(ppn));
+  }
+
+  /**
+   * Entries mapping physical page ppn keep their translation but send stores through the slow
+   * path (where the self-modifying-code check is). Not a TLB flush: the hardware TLB knows nothing
+   * of decoded code, so no page walk may be charged for it.
+   */
+  private revokeFastWrites(ppn: number): void {
+    const tlb = this.tlb;
+    const ring = this.ring;
+    let i = this.ringHead;
+    for (let k = 0; k < this.ringCount; k++) {
+      const lpn = ring[i]!;
+      const e = tlb[lpn]!;
+      if (e !== 0 && e >>> PAGE_SHIFT === ppn) {
+        tlb[lpn] = (e & ~(TLB_SW | TLB_UW)) | ((e & TLB_SW) !== 0 ? TLB_SW_CODE : 0) | ((e & TLB_UW) !== 0 ? TLB_UW_CODE : 0);
+      }
+      i = i + 1 === ring.length ? 0 : i + 1;
+    }
   }
 
   setPrivilege(user: boolean): void {

@@ -399,6 +399,109 @@ export const CodeCacheJsonSchema = z.strictObject({ view: z.literal("code-cache"
 export const DisasmJsonSchema = z.strictObject({ view: z.literal("disasm"), lines: z.array(DisasmLineSchema) });
 export const TranslationJsonSchema = z.strictObject({ view: z.literal("translation"), pairs: z.array(TranslationPairSchema) });
 
+// ---- kdbt explain
+
+/** One 32-bit word of an interrupt frame: where it is, what the CPU pushed there, and what it means. */
+export const FrameWordSchema = z.strictObject({
+  address: u32,
+  /** "eip", "cs", "eflags", "esp", "ss" or "error code". */
+  name: z.string(),
+  value: u32,
+  note: z.string().nullable(),
+});
+export type FrameWord = z.infer<typeof FrameWordSchema>;
+
+/** A register or memory word the dispatcher's rollback put back. */
+export const RestoredSchema = z.strictObject({ what: z.string(), before: u32, after: u32 });
+export type Restored = z.infer<typeof RestoredSchema>;
+
+/** One numbered part of the narration: a title and its text (tables included, as printed). */
+export const ExplainStepSchema = z.strictObject({ title: z.string(), lines: z.array(z.string()) });
+export type ExplainStep = z.infer<typeof ExplainStepSchema>;
+
+export const ExplainJsonSchema = z.strictObject({
+  view: z.literal("explain"),
+  mode: z.enum(["precise", "relaxed"]),
+  cmdline: z.string(),
+  /** How the event was chosen (--event N, or the rule --vector V applies). */
+  selection: z.string(),
+  event: z.strictObject({
+    /** Delivery sequence number, 0, 1, 2, ... as in trace records. */
+    seq: z.number().int().min(0),
+    vector: z.number().int().min(0).max(255),
+    name: z.string(),
+    kind: z.enum(["fault", "trap", "abort", "external", "software"]),
+    retired: z.number().int().min(0),
+    cycle: z.number().min(0),
+    /** CPL of the interrupted code. */
+    fromCpl: dpl,
+    errorCode: u32.nullable(),
+    /** CR2 for a page fault, null otherwise. */
+    cr2: u32.nullable(),
+    /** The EIP in the frame the guest's handler sees (native in precise mode). */
+    framePc: u32,
+    /** The guest instruction boundary the event belongs to. */
+    nativePc: u32,
+    /** The code-cache PC the hardware pushed, when the event interrupted translated code. */
+    cachePc: u32.nullable(),
+    /** Relaxed: the guest's frame holds the code-cache PC. */
+    leak: z.boolean(),
+  }),
+  /** Where in translated code the event landed (null: ring 3, which runs untranslated, or a dispatcher entry). */
+  landed: z
+    .strictObject({
+      block: CodeCacheBlockSchema,
+      /** Index in the block of the host instruction that had not run yet (the pushed PC). */
+      hostIndex: z.number().int().min(0),
+      /** The guest instruction it belongs to. */
+      guest: DisasmLineSchema.nullable(),
+      /** Host instructions of that guest instruction's translation that had run, and how many it has. */
+      hostDone: z.number().int().min(0),
+      hostTotal: z.number().int().min(0),
+      /** The translation template cut short (its first host instruction's), or null at a boundary. */
+      template: z.string().nullable(),
+      pairs: z.array(TranslationPairSchema),
+    })
+    .nullable(),
+  shadowGate: IdtGateSchema.nullable(),
+  guestGate: IdtGateSchema.nullable(),
+  /** Precise: the frame the hardware pushed through the shadow IDT, before the dispatcher rewound it. */
+  hardwareFrame: z.array(FrameWordSchema).nullable(),
+  rollback: z.array(z.strictObject({ undoes: z.string(), restores: z.string() })),
+  restored: z.array(RestoredSchema),
+  /** The frame the guest's handler sees. */
+  guestFrame: z.array(FrameWordSchema),
+  handler: z.strictObject({
+    guestPc: u32,
+    /** Its translation (null: the gate led to a dispatcher stub that translates it first). */
+    cachePc: u32.nullable(),
+    translatedNow: z.boolean(),
+    pairs: z.array(TranslationPairSchema),
+  }),
+  /** Relaxed: code-cache entries the DBT registered in the kernel's exception-table extension. */
+  extable: z.array(z.strictObject({ faultPc: u32, fixupPc: u32, nativeFault: u32, nativeFixup: u32 })),
+  /** The IRET that popped this frame, if the handler returned within the explain window. */
+  wayBack: z
+    .strictObject({
+      /** The IRET instruction: its native PC (precise) or its copy's code-cache PC (relaxed). */
+      iretPc: u32,
+      /** dispatcher: emulated at its native PC; direct: the copied IRET ran in the code cache. */
+      via: z.enum(["dispatcher", "direct"]),
+      /** The EIP it popped, and where execution went on (its translation, or itself in ring 3). */
+      toPc: u32,
+      toCpl: dpl,
+      continuesAt: u32,
+      /** The handler changed the frame's EIP (a fixup or a skipped instruction). */
+      frameEipChanged: z.boolean(),
+      guestInstructions: z.number().int().min(0),
+      nestedDeliveries: z.number().int().min(0),
+      pairs: z.array(TranslationPairSchema),
+    })
+    .nullable(),
+  steps: z.array(ExplainStepSchema),
+});
+export type ExplainJson = z.infer<typeof ExplainJsonSchema>;
+
 /** Any one teaching view's --json document. */
 export const InspectJsonSchema = z.discriminatedUnion("view", [
   IdtJsonSchema,
@@ -409,5 +512,6 @@ export const InspectJsonSchema = z.discriminatedUnion("view", [
   CodeCacheJsonSchema,
   DisasmJsonSchema,
   TranslationJsonSchema,
+  ExplainJsonSchema,
 ]);
 export type InspectJson = z.infer<typeof InspectJsonSchema>;

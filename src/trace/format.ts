@@ -57,7 +57,10 @@ export const DeliveryRecordSchema = z.strictObject({
   cr2: u32.nullable(),
   /** CPL of the code the event interrupted. */
   cpl: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]),
-  /** The EIP in the frame the guest's handler sees (native in precise mode; may be a code-cache PC in relaxed mode). */
+  /**
+   * The native EIP of the frame the guest's handler sees. In relaxed mode, where the frame may hold
+   * a code-cache PC (a leak), the native PC that code-cache PC stands for; cachePc then holds it.
+   */
   nativePc: u32,
   /** The code-cache PC the hardware pushed, when the event interrupted translated code (DBT modes). */
   cachePc: u32.nullable(),

@@ -8,12 +8,14 @@
 //   "rollbacks"            an instant event for each delivery that needed rollbackSteps > 0;
 //   "external interrupts"  an instant event when each external interrupt arrived;
 //   counters               "deliveries" (running total), plus any extra series the caller passes
-//                          (a code-cache size, say: records do not carry one yet).
+//                          (the code-cache size, which records do not carry: `kdbt trace export
+//                          --code-cache` measures it by replaying the trace, see replay.ts).
 // Timestamps are microseconds of simulated time: cycle / cpuHz * 1e6.
 //
 // Large traces are truncated, never split: past maxEvents (default 200,000) no further delivery is
 // exported, the metadata says how many were left out, and the result carries a warning. One file
 // keeps one timeline (split files would each start a separate, unrelated trace in the viewer).
+// Lines are consumed as a stream, one record behind; past the cap records are only counted.
 import { VECTORS } from "../cpu/vectors.js";
 import { UsageError } from "../errors.js";
 import type { DeliveryRecord, TraceEnd, TraceHeader, TraceLine } from "./format.js";
@@ -110,15 +112,6 @@ export function exportPerfetto(lines: Iterable<TraceLine>, options: PerfettoOpti
   const untilNext = (options.handlerDuration ?? "next-delivery") === "next-delivery";
   const us = (cycles: number): number => (cycles * 1e6) / options.cpuHz;
 
-  let header: TraceHeader | null = null;
-  let end: TraceEnd | null = null;
-  const records: DeliveryRecord[] = [];
-  for (const l of lines) {
-    if (l.type === "header") header = l;
-    else if (l.type === "delivery") records.push(l);
-    else end = l;
-  }
-
   const meta: ChromeTraceEvent[] = [
     { ph: "M", name: "process_name", pid: PID, args: { name: "kdbt" } },
     { ph: "M", name: "thread_name", pid: PID, tid: TID_HANDLERS, args: { name: "guest handlers" } },
@@ -131,8 +124,8 @@ export function exportPerfetto(lines: Iterable<TraceLine>, options: PerfettoOpti
   const events: ChromeTraceEvent[] = [...meta];
   let exported = 0;
   let truncated = false;
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
+  /** Emit one delivery's events, now that the next delivery's cycle (or the end's) is known. */
+  const emit = (r: DeliveryRecord, nextCycle: number | null): void => {
     const batch: ChromeTraceEvent[] = [];
     const args = recordArgs(r);
     const name = mnemonic(r.vector);
@@ -146,17 +139,33 @@ export function exportPerfetto(lines: Iterable<TraceLine>, options: PerfettoOpti
       batch.push({ ph: "i", name: `rollback ${r.rollbackSteps}`, cat: "rollback", ts: us(r.cycle), s: "t", pid: PID, tid: TID_ROLLBACKS, args: { seq: r.seq, rollbackSteps: r.rollbackSteps, cachePc: args.cachePc ?? null, nativePc: args.nativePc ?? null } });
     }
     const start = r.cycle + r.dispatcherCycles;
-    const nextCycle = i + 1 < records.length ? records[i + 1]!.cycle : end ? end.cycles : null;
     const stop = untilNext && nextCycle !== null && nextCycle > start ? nextCycle : start + fixed;
     batch.push({ ph: "X", name, cat: r.kind, ts: us(start), dur: us(stop - start), pid: PID, tid: TID_HANDLERS, args });
-    batch.push({ ph: "C", name: "deliveries", ts: us(r.cycle), pid: PID, args: { deliveries: i + 1 } });
+    batch.push({ ph: "C", name: "deliveries", ts: us(r.cycle), pid: PID, args: { deliveries: exported + 1 } });
     if (events.length + batch.length > maxEvents) {
       truncated = true;
-      break;
+      return;
     }
     events.push(...batch);
     exported++;
+  };
+
+  // Streaming, one record behind: a slice ends at the next delivery, so each record waits for it.
+  // Past the cap records are only counted, so memory stays bounded by the output.
+  let header: TraceHeader | null = null;
+  let end: TraceEnd | null = null;
+  let previous: DeliveryRecord | null = null;
+  let total = 0;
+  for (const l of lines) {
+    if (l.type === "header") header = l;
+    else if (l.type === "end") end = l;
+    else {
+      total++;
+      if (previous !== null && !truncated) emit(previous, l.cycle);
+      previous = l;
+    }
   }
+  if (previous !== null && !truncated) emit(previous, end ? end.cycles : null);
 
   let counterPoints = 0;
   let counterTotal = 0;
@@ -176,7 +185,7 @@ export function exportPerfetto(lines: Iterable<TraceLine>, options: PerfettoOpti
   const metadata: ChromeTrace["metadata"] = {
     generator: "kdbt trace export",
     cpuHz: options.cpuHz,
-    deliveries: records.length,
+    deliveries: total,
     exportedDeliveries: exported,
     maxEvents,
     handlerDuration: untilNext ? "until the next delivery (an upper bound)" : `fixed ${fixed} cycles`,
@@ -198,13 +207,13 @@ export function exportPerfetto(lines: Iterable<TraceLine>, options: PerfettoOpti
   }
   if (truncated) {
     const msg =
-      `truncated: the ${maxEvents}-event limit kept ${exported} of ${records.length} deliveries` +
+      `truncated: the ${maxEvents}-event limit kept ${exported} of ${total} deliveries` +
       (counterTotal > 0 ? ` and ${counterPoints} of ${counterTotal} extra counter points` : "") +
       "; raise the limit or export a shorter trace";
     metadata.truncated = msg;
     warnings.push(msg);
   }
-  return { trace: { traceEvents: events, displayTimeUnit: "ns", metadata }, exportedDeliveries: exported, totalDeliveries: records.length, warnings };
+  return { trace: { traceEvents: events, displayTimeUnit: "ns", metadata }, exportedDeliveries: exported, totalDeliveries: total, warnings };
 }
 
 /** An export's trace as JSON text, one event per line (readable diffs, no giant single line). */

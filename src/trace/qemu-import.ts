@@ -10,7 +10,6 @@
 //     lets the CPU take it there.
 // Each delivery becomes a record with kdbt's retired count and cycle at that point. Fields the log
 // cannot supply are listed in the result's `notRecovered`.
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { Machine } from "../machine/machine.js";
@@ -18,7 +17,7 @@ import { RUN_STOP } from "../cpu/cpu.js";
 import { EVENT_EXTERNAL, EVENT_SOFTWARE } from "../cpu/interrupts.js";
 import type { CpuProbe, DeliveryInfo } from "../cpu/interfaces.js";
 import { materializeFlags } from "../cpu/flags.js";
-import { VECTORS, vectorLabel } from "../cpu/vectors.js";
+import { vectorLabel } from "../cpu/vectors.js";
 import {
   ARITH_FLAGS,
   C_CYCLES,
@@ -39,10 +38,12 @@ import {
   S_EIP,
   S_HALTED,
 } from "../cpu/state.js";
-import { costModelHash, loadCostModel, type CostModel } from "../cost/model.js";
+import { loadCostModel, type CostModel } from "../cost/model.js";
 import { GuestStop, InputError, MissingInputError, UsageError } from "../errors.js";
-import { TRACE_FORMAT, TRACE_VERSION, type DeliveryRecord, type EventKind, type TraceEnd, type TraceHeader, type TraceLine } from "./format.js";
+import type { DeliveryRecord, TraceEnd, TraceHeader, TraceLine } from "./format.js";
 import { validateTraceLines } from "./jsonl.js";
+import { irqOfVector, pulseIrq } from "./pic-irq.js";
+import { eventKindOf, traceHeader } from "./recorder.js";
 import { kernelEvents, readQemuLog, type QemuCpuState, type QemuInterruptEvent, type QemuLog } from "./qemu-log.js";
 
 /** stateHash of every imported record until a real hash function is passed (see stateHashOf). */
@@ -137,12 +138,6 @@ function seenLabel(d: Seen): string {
   return `${kind}${vectorLabel(d.vector)} at eip ${h8(d.kind === EVENT_SOFTWARE ? d.insnEip : d.pushedEip)} (retired ${d.retired})`;
 }
 
-function eventKind(d: Seen): EventKind {
-  if (d.kind === EVENT_EXTERNAL) return "external";
-  if (d.kind === EVENT_SOFTWARE) return "software";
-  const klass = VECTORS[d.vector]!.klass;
-  return klass === "interrupt" ? "external" : klass;
-}
 
 /** EFLAGS with the lazy arithmetic flags computed, leaving the CPU's lazy state exactly as it was. */
 function currentEflags(s: Int32Array): number {
@@ -228,13 +223,12 @@ class AlignedRun implements CpuProbe {
   /** Raise and lower the IRQ line the guest's PIC programming maps `vector` to. */
   inject(vector: number, where: string): void {
     const pic = this.machine.pic;
-    const { master, slave } = pic.registers();
-    let irq: number;
-    if (vector >= master.vectorBase && vector < master.vectorBase + 8) irq = vector - master.vectorBase;
-    else if (vector >= slave.vectorBase && vector < slave.vectorBase + 8) irq = 8 + vector - slave.vectorBase;
-    else throw new InputError(`${where}: vector 0x${vector.toString(16)} is not an IRQ of the PIC as the guest programmed it (bases 0x${master.vectorBase.toString(16)}, 0x${slave.vectorBase.toString(16)})`);
-    pic.irq(irq).raise();
-    pic.irq(irq).lower();
+    const irq = irqOfVector(pic, vector);
+    if (irq === null) {
+      const { master, slave } = pic.registers();
+      throw new InputError(`${where}: vector 0x${vector.toString(16)} is not an IRQ of the PIC as the guest programmed it (bases 0x${master.vectorBase.toString(16)}, 0x${slave.vectorBase.toString(16)})`);
+    }
+    pulseIrq(pic, irq);
   }
 }
 
@@ -300,21 +294,7 @@ function attempt(log: QemuLog, kernelImage: Buffer, options: QemuImportOptions, 
     );
   }
 
-  const header: TraceHeader = {
-    type: "header",
-    format: TRACE_FORMAT,
-    version: TRACE_VERSION,
-    kernelSha256: createHash("sha256").update(kernelImage).digest("hex"),
-    kernelName,
-    cmdline,
-    mode: "native",
-    asyncPolicy: "rollback",
-    costModel: cost.name,
-    costModelHash: costModelHash(cost),
-    cpuHz: cost.cpuHz,
-    ramMiB,
-    source: "qemu-import",
-  };
+  const header: TraceHeader = traceHeader({ kernelImage, kernelName, cmdline, mode: "native", asyncPolicy: "rollback", cost, ramMiB, source: "qemu-import" });
   const report: QemuImportReport = {
     log: log.fileName,
     kernel: kernelLabel,
@@ -331,7 +311,7 @@ function attempt(log: QemuLog, kernelImage: Buffer, options: QemuImportOptions, 
   const at = (e: QemuInterruptEvent): string => `${log.fileName}:${e.line}`;
 
   const record = (d: Seen): void => {
-    const kind = eventKind(d);
+    const kind = eventKindOf(d.vector, d.kind);
     records.push({
       type: "delivery",
       seq: records.length,

@@ -3,34 +3,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { kdbt, expectOneLine } from "../helpers/run-cli.js";
 import { ExitCode } from "../../src/errors.js";
 import { listTestKernels } from "../kernels/kernels.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kdbt-cli-"));
-
-/** Run the CLI in-process, capturing stdout and stderr. */
-async function kdbt(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => ((stdout += Buffer.from(c).toString("latin1")), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => ((stderr += Buffer.from(c).toString()), true));
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
-
-/** A one-line error: no stack trace, no multi-line dump. */
-function expectOneLine(stderr: string, pattern: RegExp): void {
-  const lines = stderr.trimEnd().split("\n");
-  expect(lines, stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(pattern);
-  expect(stderr).not.toMatch(/\n\s+at /);
-}
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -100,6 +77,11 @@ describe("kdbt run", () => {
       const r = await kdbt("run", "--frobnicate");
       expect(r.code).toBe(ExitCode.usage);
       expectOneLine(r.stderr, /frobnicate/);
+    });
+    it("a value outside a flag's choices (yargs spreads its message over lines; kdbt keeps one)", async () => {
+      const r = await kdbt("run", "--mode", "turbo");
+      expect(r.code).toBe(ExitCode.usage);
+      expectOneLine(r.stderr, /mode.*"turbo".*"native", "precise", "relaxed"/);
     });
     it("a bad --max-cycles value", async () => {
       const r = await kdbt("run", "--max-cycles", "lots");

@@ -3,38 +3,13 @@
 // instruction by host instruction, rolled back at every position in between).
 import { describe, expect, it } from "vitest";
 import { Machine } from "../../src/machine/machine.js";
-import { multibootElf } from "../../src/machine/micro-kernels.js";
-import { loadCostModel } from "../../src/cost/model.js";
-import { blockKey, TEMPLATE_NAMES, Tpl, type TBlock } from "../../src/dbt/code-cache.js";
+import { TEMPLATE_NAMES, Tpl } from "../../src/dbt/code-cache.js";
 import { PcResolution } from "../../src/dbt/restore.js";
 import { ENTRY_INDIRECT, ENTRY_INDIRECT_RET_IMM, SPILL, SPILL_EAX, SPILL_RET_IMM } from "../../src/dbt/layout.js";
 import { REG_EAX, REG_EDX, REG_ESP, S_EIP } from "../../src/cpu/state.js";
+import { CODE, STACK, hostBytes, le, machineWith, rel, translate } from "../helpers/dbt-harness.js";
 
-const CODE = 0x200000; // where each test's guest code sits (identity-mapped, paging off)
-const STACK = 0x300000;
 
-/** A precise-mode machine parked in ring 0 with the given guest code at CODE. */
-function machineWith(code: number[]): Machine {
-  const m = new Machine({ kernelImage: multibootElf([0xf4]), kernelName: "t", cmdline: "", cost: loadCostModel("icount"), mode: "precise", ramBytes: 8 << 20 });
-  m.phys.load(CODE, Uint8Array.from(code));
-  m.cpu.s[REG_ESP] = STACK;
-  return m;
-}
-
-function translate(m: Machine, eip = CODE): TBlock {
-  const r = m.dbt!.dispatcher.translator.translate(eip, blockKey(eip, 0, false), 0, false);
-  if (!("block" in r)) throw new Error("translation failed");
-  return r.block;
-}
-
-function hostBytes(m: Machine, b: TBlock): number[] {
-  const pa = m.dbt!.dispatcher.cache.physOf(b.cacheStart);
-  return Array.from(m.phys.bytes.subarray(pa, pa + (b.cacheEnd - b.cacheStart)));
-}
-
-const le = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
-/** rel32 of a jump whose rel32 field ends at `end`, to `target` (SDM JMP: target = EIP after the instruction + rel32). */
-const rel = (target: number, end: number): number[] => le((target - end) | 0);
 
 describe("translation templates produce the SDM encodings", () => {
   it("an ordinary instruction is copied byte for byte, and the block ends with a jmp to the next guest instruction", () => {

@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { z } from "zod";
 import { UsageError } from "../../src/errors.js";
 import { DEFAULT_KERNEL } from "../../src/cli/paths.js";
 import type { TraceLine } from "../../src/trace/format.js";
@@ -11,35 +10,10 @@ import { readTraceSync, TraceWriter } from "../../src/trace/jsonl.js";
 import { exportPerfetto, formatChromeTrace, TID_DISPATCHER, TID_EXTERNAL, TID_HANDLERS, TID_ROLLBACKS, writeChromeTrace, type ChromeTrace, type ChromeTraceEvent } from "../../src/trace/perfetto.js";
 import { importQemuLog } from "../../src/trace/qemu-import.js";
 import { sampleEnd, sampleHeader, sampleRecord } from "./fixtures/sample-trace.js";
-
-// The Trace Event Format (Google's "Trace Event Format" document) for the phases kdbt writes:
-// every event has ph, name, pid; X needs ts and dur; i needs ts and a scope s; C needs ts and numeric args; M names a process or thread.
-const argValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-const ts = z.number().finite().nonnegative();
-const XEvent = z.strictObject({ ph: z.literal("X"), name: z.string().min(1), cat: z.string().min(1), ts, dur: z.number().finite().nonnegative(), pid: z.number().int(), tid: z.number().int(), args: z.record(z.string(), argValue) });
-const IEvent = z.strictObject({ ph: z.literal("i"), name: z.string().min(1), cat: z.string().min(1), ts, s: z.enum(["t", "p", "g"]), pid: z.number().int(), tid: z.number().int(), args: z.record(z.string(), argValue) });
-const CEvent = z.strictObject({ ph: z.literal("C"), name: z.string().min(1), ts, pid: z.number().int(), args: z.record(z.string(), z.number().finite()) });
-const MEvent = z.strictObject({
-  ph: z.literal("M"),
-  name: z.enum(["process_name", "thread_name", "process_sort_index", "thread_sort_index"]),
-  pid: z.number().int(),
-  tid: z.number().int().optional(),
-  args: z.union([z.strictObject({ name: z.string().min(1) }), z.strictObject({ sort_index: z.number().int() })]),
-});
-const TraceEventFile = z.strictObject({
-  traceEvents: z.array(z.discriminatedUnion("ph", [XEvent, IEvent, CEvent, MEvent])).min(1),
-  displayTimeUnit: z.enum(["ns", "ms"]),
-  metadata: z.record(z.string(), argValue),
-});
+import { validShape } from "./fixtures/trace-event-shape.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kdbt-perfetto-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function validShape(trace: unknown): ChromeTrace {
-  const r = TraceEventFile.safeParse(trace);
-  if (!r.success) expect.fail(z.prettifyError(r.error));
-  return trace as ChromeTrace;
-}
 
 const on = (trace: ChromeTrace, tid: number): Extract<ChromeTraceEvent, { tid: number }>[] =>
   trace.traceEvents.filter((e): e is Extract<ChromeTraceEvent, { tid: number }> => e.ph !== "M" && e.ph !== "C" && e.tid === tid);

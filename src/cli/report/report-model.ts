@@ -49,6 +49,7 @@ export const CATEGORY_STYLES: Record<BreakdownCategory, CategoryStyle> = {
   translation: { label: "translation", color: "#AA4499" },
   linking: { label: "block linking", color: "#44AA99" },
   escapes: { label: "escape / native-target traps", color: "#882255" },
+  emulation: { label: "iret/lidt/sidt emulation", color: "#661100" },
   shadowIdt: { label: "shadow IDT and extable upkeep", color: "#999933" },
 };
 
