@@ -12,7 +12,7 @@ import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { type Elf32, readElf32 } from "./elf32.js";
+import { type ElfImage, parseElf } from "../src/machine/elf.js";
 
 /** The guest-kernel/ directory: sources are found relative to it. */
 export const KERNEL_DIR = dirname(fileURLToPath(import.meta.url));
@@ -207,7 +207,7 @@ export function toolchainVersions(): { gcc: string; as: string; ld: string } {
 }
 
 /** Every instruction in the executable sections, as [address, mnemonic] pairs. */
-function disassemble(elfPath: string, elf: Elf32): Array<[number, string]> {
+function disassemble(elfPath: string, elf: ElfImage): Array<[number, string]> {
   const multiboot = elf.symbols.find((s) => s.name === "multiboot_header");
   const skip = (addr: number): boolean => multiboot !== undefined && addr >= multiboot.value && addr < multiboot.value + 12;
   const full = run("objdump", ["-d", "--no-show-raw-insn", "-w", elfPath], KERNEL_DIR);
@@ -225,7 +225,7 @@ function disassemble(elfPath: string, elf: Elf32): Array<[number, string]> {
   return out;
 }
 
-function lint(elfPath: string, elf: Elf32): Map<string, number> {
+function lint(elfPath: string, elf: ElfImage): Map<string, number> {
   const counts = new Map<string, number>();
   const bad: string[] = [];
   for (const [addr, mnemonic] of disassemble(elfPath, elf)) {
@@ -237,9 +237,9 @@ function lint(elfPath: string, elf: Elf32): Map<string, number> {
 
   for (const name of EXPORTED_SYMBOLS) {
     const sym = elf.symbols.find((s) => s.name === name);
-    if (!sym || sym.bind !== 1) throw new GuestBuildError(`symbol ${name} is missing or not global`);
+    if (!sym || sym.binding !== "global") throw new GuestBuildError(`symbol ${name} is missing or not global`);
   }
-  for (const seg of elf.segments) {
+  for (const seg of elf.programHeaders) {
     if (seg.type !== 1) continue;
     if (seg.vaddr % 4096 !== 0 || seg.paddr % 4096 !== 0)
       throw new GuestBuildError(`a PT_LOAD segment at ${seg.vaddr.toString(16)} is not page-aligned`);
@@ -269,7 +269,7 @@ export function buildKernel(outDir: string): BuildResult {
   run("ld", [...LDFLAGS, "-o", linked, ...kernelObjects, userImage], KERNEL_DIR);
 
   const bytes = readFileSync(linked);
-  const elf = readElf32(bytes);
+  const elf = parseElf(bytes, linked);
   const mnemonics = lint(linked, elf);
 
   const elfPath = join(out, "kernel.elf");

@@ -249,6 +249,8 @@ export class Cpu {
       // True while S_EIP lags behind `e` (after inline non-branch forms, which do not store it).
       let eipStale = false;
       let stopped = false;
+      // The slot whose inline memory access faulted (-1: none); handled once, after the loop.
+      let faultAt = -1;
       slots: for (let i = 0; i < n; i++) {
         const slot = first + i;
         const h = hdr[slot]!;
@@ -307,14 +309,7 @@ export class Cpu {
           case Op.MOV32_LOAD: {
             const v = mem.read32(effectiveAddress(this, slot));
             if (f.pending) {
-              if (pi !== 0) {
-                ctr[C_CYCLES] += pc;
-                ctr[C_ICOUNT] += pi;
-                ctr[C_HOST_ONLY] += ph;
-                pc = pi = ph = 0;
-              }
-              this.faultInSlots(first, i, e);
-              stopped = true;
+              faultAt = i;
               break slots;
             }
             s[((h >>> H_REG_SHIFT) & 7)] = v;
@@ -323,28 +318,14 @@ export class Cpu {
           case Op.MOV32_STORE:
             mem.write32(effectiveAddress(this, slot), s[((h >>> H_REG_SHIFT) & 7)]!);
             if (f.pending) {
-              if (pi !== 0) {
-                ctr[C_CYCLES] += pc;
-                ctr[C_ICOUNT] += pi;
-                ctr[C_HOST_ONLY] += ph;
-                pc = pi = ph = 0;
-              }
-              this.faultInSlots(first, i, e);
-              stopped = true;
+              faultAt = i;
               break slots;
             }
             break;
           case Op.ALU32_RM: {
             const v = mem.read32(effectiveAddress(this, slot));
             if (f.pending) {
-              if (pi !== 0) {
-                ctr[C_CYCLES] += pc;
-                ctr[C_ICOUNT] += pi;
-                ctr[C_HOST_ONLY] += ph;
-                pc = pi = ph = 0;
-              }
-              this.faultInSlots(first, i, e);
-              stopped = true;
+              faultAt = i;
               break slots;
             }
             const d = ((h >>> H_REG_SHIFT) & 7);
@@ -371,14 +352,7 @@ export class Cpu {
             const esp = (s[REG_ESP]! - 4) | 0;
             mem.write32(esp, s[((h >>> H_REG_SHIFT) & 7)]!);
             if (f.pending) {
-              if (pi !== 0) {
-                ctr[C_CYCLES] += pc;
-                ctr[C_ICOUNT] += pi;
-                ctr[C_HOST_ONLY] += ph;
-                pc = pi = ph = 0;
-              }
-              this.faultInSlots(first, i, e);
-              stopped = true;
+              faultAt = i;
               break slots;
             }
             s[REG_ESP] = esp;
@@ -388,14 +362,7 @@ export class Cpu {
             const esp = s[REG_ESP]!;
             const v = mem.read32(esp);
             if (f.pending) {
-              if (pi !== 0) {
-                ctr[C_CYCLES] += pc;
-                ctr[C_ICOUNT] += pi;
-                ctr[C_HOST_ONLY] += ph;
-                pc = pi = ph = 0;
-              }
-              this.faultInSlots(first, i, e);
-              stopped = true;
+              faultAt = i;
               break slots;
             }
             s[REG_ESP] = (esp + 4) | 0;
@@ -425,14 +392,7 @@ export class Cpu {
             s[S_EIP] = next;
             execute(this, slot);
             if (f.pending) {
-              if (pi !== 0) {
-                ctr[C_CYCLES] += pc;
-                ctr[C_ICOUNT] += pi;
-                ctr[C_HOST_ONLY] += ph;
-                pc = pi = ph = 0;
-              }
-              this.faultInSlots(first, i, e);
-              stopped = true;
+              faultAt = i;
               break slots;
             }
             eipStale = false;
@@ -452,6 +412,16 @@ export class Cpu {
           stopped = true;
           break;
         }
+      }
+      if (faultAt >= 0) {
+        if (pi !== 0) {
+          ctr[C_CYCLES] += pc;
+          ctr[C_ICOUNT] += pi;
+          ctr[C_HOST_ONLY] += ph;
+          pc = pi = ph = 0;
+        }
+        this.faultInSlots(first, faultAt, e);
+        stopped = true;
       }
       if (!stopped) {
         if (eipStale) s[S_EIP] = e;

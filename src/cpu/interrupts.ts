@@ -170,18 +170,9 @@ function tryDeliver(cpu: Cpu, v: number, kind: number, err: number, ret: number)
     frameEsp = (newEsp - size) | 0;
     const user = dpl === 3;
     if (!mem.probeWrite(frameEsp, size, user)) return false;
-    const oldSs = s[S_SEL + SEG_SS]!;
-    const oldEsp = s[REG_ESP]!;
-    let p = frameEsp;
-    if (pushErr) {
-      mem.writeAs(p, err, 4, user);
-      p += 4;
-    }
-    mem.writeAs(p, ret, 4, user);
-    mem.writeAs(p + 4, s[S_SEL + SEG_CS]!, 4, user);
-    mem.writeAs(p + 8, pushedEflags, 4, user);
-    mem.writeAs(p + 12, oldEsp, 4, user);
-    mem.writeAs(p + 16, oldSs, 4, user);
+    const p = writeFrame(cpu, frameEsp, pushErr, err, ret, pushedEflags, user);
+    mem.writeAs(p, s[REG_ESP]!, 4, user);
+    mem.writeAs(p + 4, s[S_SEL + SEG_SS]!, 4, user);
     cpu.descLo = ssLo;
     cpu.descHi = ssHi;
     markAccessed(cpu, newSs);
@@ -194,14 +185,7 @@ function tryDeliver(cpu: Cpu, v: number, kind: number, err: number, ret: number)
     frameEsp = (s[REG_ESP]! - size) | 0;
     const user = cpl === 3;
     if (!mem.probeWrite(frameEsp, size, user)) return false;
-    let p = frameEsp;
-    if (pushErr) {
-      mem.writeAs(p, err, 4, user);
-      p += 4;
-    }
-    mem.writeAs(p, ret, 4, user);
-    mem.writeAs(p + 4, s[S_SEL + SEG_CS]!, 4, user);
-    mem.writeAs(p + 8, pushedEflags, 4, user);
+    writeFrame(cpu, frameEsp, pushErr, err, ret, pushedEflags, user);
     s[REG_ESP] = frameEsp;
     if (cpu.chargeEventCosts) cpu.ctr[C_CYCLES] += cpu.costs.deliverSamePl;
   }
@@ -229,6 +213,22 @@ function tryDeliver(cpu: Cpu, v: number, kind: number, err: number, ret: number)
   delivery.cycle = cpu.eventCycle >= 0 ? cpu.eventCycle : cpu.ctr[C_CYCLES]!;
   cpu.probe.onDelivery(delivery);
   return true;
+}
+
+/**
+ * The part of a frame every delivery pushes (SDM 3A 6.12.1, figure 6-4): [error code,] EIP, CS,
+ * EFLAGS, lowest address first, at p (already probed). Returns where SS:ESP go on a stack switch.
+ */
+function writeFrame(cpu: Cpu, p: number, pushErr: boolean, err: number, ret: number, eflags: number, user: boolean): number {
+  const mem = cpu.mem;
+  if (pushErr) {
+    mem.writeAs(p, err, 4, user);
+    p += 4;
+  }
+  mem.writeAs(p, ret, 4, user);
+  mem.writeAs(p + 4, cpu.s[S_SEL + SEG_CS]!, 4, user);
+  mem.writeAs(p + 8, eflags, 4, user);
+  return p + 12;
 }
 
 function fail(cpu: Cpu, vector: number, err: number): boolean {

@@ -341,3 +341,17 @@ export function symbolAt(symbols: readonly ElfSymbol[], address: number): ElfSym
   }
   return best;
 }
+
+/** The symbol called `name` (the first, if several), or undefined. */
+export function findSymbol(elf: ElfImage, name: string): ElfSymbol | undefined {
+  return elf.symbols.find((s) => s.name === name);
+}
+
+/** The file offset holding the byte at virtual address `addr` (in a section with file bytes), or undefined. */
+export function fileOffsetOf(elf: ElfImage, addr: number): number | undefined {
+  for (const s of elf.sections) {
+    if (s.type === SHT_NOBITS || s.addr === 0 || s.size === 0) continue;
+    if (addr >= s.addr && addr < s.addr + s.size) return s.offset + (addr - s.addr);
+  }
+  return undefined;
+}

@@ -416,18 +416,10 @@ function attempt(log: QemuLog, kernelImage: Buffer, options: QemuImportOptions, 
   };
 
   for (const e of events) {
-    if (e.source !== "hardware") {
-      if (e.aborted) {
-        report.aborted.push({ line: e.line, vector: e.vector });
-        continue;
-      }
-      const d = nextDelivery(e);
-      checkAgainst(e, d);
-      record(d);
-      continue;
+    if (e.source === "hardware") {
+      reachState(e);
+      run.inject(e.vector, at(e));
     }
-    reachState(e);
-    run.inject(e.vector, at(e));
     if (e.aborted) {
       // QEMU's delivery faulted; kdbt's will too, and the next logged event is the result.
       report.aborted.push({ line: e.line, vector: e.vector });

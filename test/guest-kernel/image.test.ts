@@ -4,13 +4,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
-import { type Elf32, PT_LOAD, STB_GLOBAL, STT_FUNC, STT_OBJECT, fileOffsetOf, findSymbol, readElf32 } from "../../guest-kernel/elf32.js";
+import { type ElfImage, PT_LOAD, fileOffsetOf, findSymbol, parseElf } from "../../src/machine/elf.js";
 import { GUEST_EXIT, KERNEL_ELF } from "../../guest-kernel/qemu.js";
 import { WORKLOADS } from "../../guest-kernel/reference-checks.js";
 
 const KERNEL_DIR = join(KERNEL_ELF, "..");
 const bytes = readFileSync(KERNEL_ELF);
-const elf: Elf32 = readElf32(bytes);
+const elf: ElfImage = parseElf(bytes, "kernel.elf");
 const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 function sym(name: string): number {
@@ -33,8 +33,8 @@ describe("committed kernel.elf", () => {
   });
 
   it("is an i386 ELF whose entry point is _start", () => {
-    expect(elf.machine).toBe(3);
-    expect(elf.entry).toBe(sym("_start"));
+    expect(elf.header.machine).toBe(3);
+    expect(elf.header.entry).toBe(sym("_start"));
   });
 
   it("has a multiboot v1 header in the first 8 KiB, ELF format (no a.out kludge), asking for memory info", () => {
@@ -54,7 +54,7 @@ describe("committed kernel.elf", () => {
   });
 
   it("loads at 1 MiB in page-aligned segments that never share a page", () => {
-    const loads = elf.segments.filter((s) => s.type === PT_LOAD && s.memsz > 0);
+    const loads = elf.programHeaders.filter((s) => s.type === PT_LOAD && s.memsz > 0);
     expect(Math.min(...loads.map((s) => s.paddr))).toBe(0x100000);
     const pages = new Map<number, number>();
     loads.forEach((s, i) => {
@@ -86,18 +86,18 @@ describe("committed kernel.elf", () => {
     for (const w of WORKLOADS) globals.push(`workload_${w.name}`);
     for (const name of globals) {
       const s = findSymbol(elf, name);
-      expect(s?.bind, name).toBe(STB_GLOBAL);
+      expect(s?.binding, name).toBe("global");
     }
     expect(findSymbol(elf, "idt")?.size).toBe(256 * 8);
     expect(findSymbol(elf, "gdt")?.size).toBe(6 * 8);
     expect(findSymbol(elf, "tss")?.size).toBe(104);
-    for (const w of WORKLOADS) expect(findSymbol(elf, `workload_${w.name}`)?.type).toBe(STT_FUNC);
+    for (const w of WORKLOADS) expect(findSymbol(elf, `workload_${w.name}`)?.type).toBe("func");
   });
 
   it("lays out the run-time exception table as documented: 256 x {fault_eip, fixup_eip}, count 0", () => {
     const table = findSymbol(elf, "kdbt_extable_ext");
     const count = findSymbol(elf, "kdbt_extable_ext_count");
-    expect(table?.type).toBe(STT_OBJECT);
+    expect(table?.type).toBe("object");
     expect(table?.size).toBe(256 * 8);
     expect(count?.size).toBe(4);
     expect(u32At(sym("kdbt_extable_ext_capacity"))).toBe(256);

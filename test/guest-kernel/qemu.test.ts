@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
-import { type Elf32, fileOffsetOf, findSymbol, readElf32 } from "../../guest-kernel/elf32.js";
+import { type ElfImage, fileOffsetOf, findSymbol, parseElf } from "../../src/machine/elf.js";
 import { GUEST_EXIT, KERNEL_ELF, type QemuRun, hasTool, qemuStatus, runQemu } from "../../guest-kernel/qemu.js";
 import { WORKLOADS, type WorkloadName, expectedCheckHex } from "../../guest-kernel/reference-checks.js";
 
@@ -149,7 +149,7 @@ describe.skipIf(!haveQemu)("guest kernel exception tables and failure exits (pat
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const original = readFileSync(KERNEL_ELF);
-  const elf: Elf32 = readElf32(original);
+  const elf: ElfImage = parseElf(original, "kernel.elf");
   const addr = (name: string): number => {
     const s = findSymbol(elf, name);
     if (!s) throw new Error(`no symbol ${name}`);

@@ -14,6 +14,7 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { z } from "zod";
+import { qemuArgs as referenceQemuArgs } from "../../guest-kernel/qemu.js";
 
 /** test/kernels/: sources, lib.inc, link.ld, build.ts. */
 export const KERNELS_DIR = dirname(fileURLToPath(import.meta.url));
@@ -95,27 +96,9 @@ export function guestCmdline(elfPath: string, cmdline: string): string {
   return `${basename(elfPath)} ${cmdline}`;
 }
 
-/** The QEMU arguments for one run (the kernel is named by its bare file name; run in its directory). */
+/** The QEMU arguments for one run: the project's reference command line, with the kernel named by its bare file name (run in its directory). */
 export function qemuArgs(elfPath: string, cmdline: string): string[] {
-  return [
-    "-kernel",
-    basename(elfPath),
-    "-append",
-    cmdline,
-    "-display",
-    "none",
-    "-serial",
-    "stdio",
-    "-monitor",
-    "none",
-    "-no-reboot",
-    "-device",
-    "isa-debug-exit,iobase=0xf4,iosize=0x04",
-    "-icount",
-    "shift=0,sleep=off",
-    "-m",
-    "128",
-  ];
+  return referenceQemuArgs(basename(elfPath), cmdline);
 }
 
 /** Whether qemu-system-i386 can be started here. */

@@ -16,6 +16,7 @@ import { validateTraceLines } from "../../src/trace/jsonl.js";
 import { formatImportReport, importQemuEvents, importQemuLog, PLACEHOLDER_STATE_HASH, type QemuImportResult } from "../../src/trace/qemu-import.js";
 import { parseQemuLog } from "../../src/trace/qemu-log.js";
 import { haveTool } from "../helpers/tools.js";
+import { qemuArgs } from "../../guest-kernel/qemu.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
 const KERNELS = join(PACKAGE_ROOT, "test/kernels/bin");
@@ -230,8 +231,7 @@ describe("live QEMU", () => {
     const kernelArg = "guest-kernel/kernel.elf";
     const r = spawnSync(
       "qemu-system-i386",
-      ["-kernel", kernelArg, "-append", cmdline, "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot",
-        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-icount", "shift=0,sleep=off", "-m", "128", "-d", "int", "-D", log],
+      [...qemuArgs(kernelArg, cmdline), "-d", "int", "-D", log],
       { cwd: PACKAGE_ROOT, timeout: 60_000, encoding: "latin1" },
     );
     expect(r.status).toBe(1); // the guest wrote 0 to isa-debug-exit
